@@ -1,0 +1,83 @@
+// tandem-cloud: the gRPC verifier. Holds the target model and one KV cache
+// per session; verifies draft chunks from tandem-edge.
+//
+//   tandem-cloud --model DIR [--address 0.0.0.0:50051] [--max-sessions 64]
+//
+// SIGTERM/SIGINT: stop accepting sessions, report NOT_SERVING on
+// grpc.health.v1, let open sessions finish for --shutdown-grace, then exit.
+
+#include <signal.h>
+
+#include <iostream>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "cloud/cloud_config.h"
+#include "cloud/cloud_server.h"
+#include "common/base/flag_spelling.h"
+#include "common/base/logging.h"
+
+ABSL_FLAG(std::string, model, "", "Target model: a Hugging Face model directory.");
+ABSL_FLAG(std::string, address, "0.0.0.0:50051", "Listen address host:port (port 0 = any).");
+ABSL_FLAG(std::string, dtype, "float32", "Compute dtype: float32 or bfloat16.");
+ABSL_FLAG(std::string, device, "cpu", "cpu or cuda[:N] (needs a CUDA build of libtorch).");
+ABSL_FLAG(int, threads, 0, "libtorch intra-op threads (0 = one per core).");
+ABSL_FLAG(int, workers, 1, "Model worker threads (sessions verified in parallel).");
+ABSL_FLAG(int64_t, max_sessions, 64, "Concurrent sessions; more are refused (RESOURCE_EXHAUSTED).");
+ABSL_FLAG(int64_t, max_prompt_tokens, 4096, "Longest prompt accepted.");
+ABSL_FLAG(int64_t, max_draft_tokens, 64, "Most drafted tokens in one chunk.");
+ABSL_FLAG(int64_t, max_new_tokens, 4096, "Most tokens one session may generate.");
+ABSL_FLAG(int64_t, max_message_bytes, 4 << 20, "Largest gRPC message either way.");
+ABSL_FLAG(int, zstd_level, 3, "zstd level for payloads that pay to compress.");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(30),
+          "On SIGTERM, how long open sessions may run before they are cancelled.");
+ABSL_FLAG(int, v, 0, "Verbose logging level.");
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("tandem-cloud --model DIR [--address HOST:PORT] [flags]");
+  tandem::base::ArgvStorage args(tandem::base::NormalizeFlagSpelling(argc, argv));
+  absl::ParseCommandLine(args.argc(), args.argv());
+  tandem::base::SetVlogLevel(absl::GetFlag(FLAGS_v));
+
+  // Block the signals in every thread; one thread waits for them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  tandem::cloud::CloudConfig config;
+  config.model_dir = absl::GetFlag(FLAGS_model);
+  config.address = absl::GetFlag(FLAGS_address);
+  config.dtype = absl::GetFlag(FLAGS_dtype);
+  config.device = absl::GetFlag(FLAGS_device);
+  config.compute_threads = absl::GetFlag(FLAGS_threads);
+  config.workers = absl::GetFlag(FLAGS_workers);
+  config.max_sessions = absl::GetFlag(FLAGS_max_sessions);
+  config.max_prompt_tokens = absl::GetFlag(FLAGS_max_prompt_tokens);
+  config.max_draft_tokens = absl::GetFlag(FLAGS_max_draft_tokens);
+  config.max_new_tokens = absl::GetFlag(FLAGS_max_new_tokens);
+  config.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  config.zstd_level = absl::GetFlag(FLAGS_zstd_level);
+  config.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+
+  auto server = tandem::cloud::CloudServer::Start(config);
+  if (!server.ok()) {
+    std::cerr << "error: " << server.status().message() << "\n";
+    return 1;
+  }
+  // Scripts read this line to learn the port (with --address HOST:0).
+  std::cout << "tandem-cloud listening on port " << (*server)->port() << std::endl;
+  std::thread signal_waiter([&] {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    ABSL_LOG(INFO) << "signal " << signal << ": draining sessions (grace "
+                   << config.shutdown_grace << ")";
+    (*server)->Shutdown(config.shutdown_grace);
+  });
+  (*server)->Wait();
+  signal_waiter.join();
+  return 0;
+}

@@ -1,0 +1,82 @@
+#include "edge/drafter.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/base/status_macros.h"
+#include "common/spec/categorical.h"
+#include "common/spec/logits_warper.h"
+
+namespace tandem::edge {
+
+absl::StatusOr<std::unique_ptr<Drafter>> Drafter::Create(const model::LlamaModel& model,
+                                                         const Options& options) {
+  TANDEM_RETURN_IF_ERROR(options.sampling.Validate());
+  if (options.vocab_size <= 0 || options.vocab_size > model.config().vocab_size) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tokenizer vocabulary ", options.vocab_size, " does not fit the draft model's ",
+        model.config().vocab_size, " embedding rows"));
+  }
+  TANDEM_ASSIGN_OR_RETURN(auto cache, model.NewCache(options.capacity));
+  return std::unique_ptr<Drafter>(new Drafter(model, options, std::move(cache)));
+}
+
+Drafter::Drafter(const model::LlamaModel& model, Options options,
+                 std::unique_ptr<model::KvCache> cache)
+    : model_(model), options_(std::move(options)), rng_(options_.seed), cache_(std::move(cache)) {}
+
+DraftedToken Drafter::Choose(absl::Span<const float> logits_row, int64_t position) const {
+  const std::vector<float> q =
+      spec::WarpLogits(logits_row.subspan(0, options_.vocab_size), options_.sampling);
+  DraftedToken token;
+  if (options_.sampling.greedy()) {
+    token.id = spec::Argmax(q);
+    token.confidence = 1.0f;
+    return token;
+  }
+  const double u = rng_.Uniform(position, spec::RngPurpose::kDraftSample);
+  if (options_.proposal == ProposalKind::kSparse) {
+    token.sparse_q = spec::SparsifyFixed16(q, options_.sparse_top_k);
+    token.id = spec::SampleSparse(token.sparse_q, u);
+    token.q_mass = token.sparse_q.MassOf(token.id);
+  } else {
+    token.q_masses = spec::QuantizeFixed16(q);
+    token.id = spec::SampleFixed16(token.q_masses, u);
+    token.q_mass = token.q_masses[token.id];
+  }
+  token.confidence = q[token.id];
+  return token;
+}
+
+absl::StatusOr<std::vector<DraftedToken>> Drafter::Propose(const std::vector<int32_t>& sequence,
+                                                           int n) {
+  if (sequence.empty()) return absl::InvalidArgumentError("cannot draft after an empty sequence");
+  if (static_cast<int64_t>(sequence.size()) + n > cache_->capacity()) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "drafting ", n, " tokens after ", sequence.size(), " exceeds the draft context ",
+        cache_->capacity()));
+  }
+  // Keep the agreeing prefix, but always re-run at least the last committed
+  // token: its logits (for the next position) are not kept between calls.
+  size_t keep = 0;
+  const size_t limit = std::min(cached_.size(), sequence.size() - 1);
+  while (keep < limit && cached_[keep] == sequence[keep]) ++keep;
+  TANDEM_RETURN_IF_ERROR(cache_->Truncate(static_cast<int64_t>(keep)));
+  cached_.resize(keep);
+
+  const absl::Time start = absl::Now();
+  std::vector<int32_t> input(sequence.begin() + keep, sequence.end());
+  std::vector<DraftedToken> drafted;
+  for (int i = 0; i < n; ++i) {
+    TANDEM_ASSIGN_OR_RETURN(model::Logits logits,
+                            model_.Forward(input, *cache_, model::LogitRows::kLast));
+    cached_.insert(cached_.end(), input.begin(), input.end());
+    drafted.push_back(Choose(logits.Row(0), static_cast<int64_t>(cached_.size())));
+    input = {drafted.back().id};
+  }
+  model_time_ += absl::Now() - start;
+  return drafted;
+}
+
+}  // namespace tandem::edge

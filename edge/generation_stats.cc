@@ -1,0 +1,107 @@
+#include "edge/generation_stats.h"
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_format.h"
+
+namespace tandem::edge {
+namespace {
+
+double PerToken(int64_t bytes, int64_t tokens) {
+  return tokens > 0 ? static_cast<double>(bytes) / tokens : 0.0;
+}
+
+}  // namespace
+
+double GenerationStats::tokens_per_second() const {
+  const double seconds = absl::ToDoubleSeconds(total_time);
+  return seconds > 0 ? generated_tokens / seconds : 0.0;
+}
+
+double GenerationStats::tpot_ms() const {
+  if (generated_tokens <= 1) return 0.0;
+  return absl::ToDoubleMilliseconds(total_time - time_to_first_token) / (generated_tokens - 1);
+}
+
+double GenerationStats::acceptance_rate() const {
+  return draft_tokens > 0 ? static_cast<double>(accepted_tokens) / draft_tokens : 0.0;
+}
+
+double GenerationStats::mean_accepted_length() const {
+  return rounds > 0 ? 1.0 + static_cast<double>(accepted_tokens) / rounds : 0.0;
+}
+
+std::string GenerationStats::ToText() const {
+  std::string out = absl::StrFormat(
+      "--- tandem-edge (%s%s%s) ---\n"
+      "prompt tokens      %d\n"
+      "generated tokens   %d (stop: %s)\n"
+      "time to first      %.1f ms\n"
+      "per output token   %.2f ms\n"
+      "throughput         %.1f tokens/s\n",
+      decoding, verification.empty() ? "" : ", ", verification, prompt_tokens,
+      generated_tokens, stop_reason, absl::ToDoubleMilliseconds(time_to_first_token), tpot_ms(),
+      tokens_per_second());
+  if (rounds > 0) {
+    out += absl::StrFormat(
+        "acceptance rate    %.3f (%d of %d drafted)\n"
+        "mean accepted len  %.2f tokens/round (%d rounds, %d rejections)\n"
+        "draft time         %.1f ms (edge)\n"
+        "verify time        %.1f ms (cloud)\n"
+        "mean RTT           %.2f ms\n",
+        acceptance_rate(), accepted_tokens, draft_tokens, mean_accepted_length(), rounds,
+        rejections, absl::ToDoubleMilliseconds(draft_time),
+        absl::ToDoubleMilliseconds(verify_time),
+        rtt_samples > 0 ? absl::ToDoubleMilliseconds(rtt_total) / rtt_samples : 0.0);
+  }
+  if (uplink_message_bytes + downlink_message_bytes > 0) {
+    out += absl::StrFormat(
+        "uplink bytes/token   %.1f payload, %.1f message, %.1f framed\n"
+        "downlink bytes/token %.1f payload, %.1f message, %.1f framed\n",
+        PerToken(uplink_payload_bytes, generated_tokens),
+        PerToken(uplink_message_bytes, generated_tokens),
+        PerToken(uplink_framed_bytes, generated_tokens),
+        PerToken(downlink_payload_bytes, generated_tokens),
+        PerToken(downlink_message_bytes, generated_tokens),
+        PerToken(downlink_framed_bytes, generated_tokens));
+  }
+  out += absl::StrFormat("threads            %d\n", threads);
+  return out;
+}
+
+std::string GenerationStats::ToJson() const {
+  nlohmann::json j = {
+      {"decoding", decoding},
+      {"verification", verification},
+      {"prompt_tokens", prompt_tokens},
+      {"generated_tokens", generated_tokens},
+      {"stop_reason", stop_reason},
+      {"ttft_ms", absl::ToDoubleMilliseconds(time_to_first_token)},
+      {"tpot_ms", tpot_ms()},
+      {"total_ms", absl::ToDoubleMilliseconds(total_time)},
+      {"tokens_per_second", tokens_per_second()},
+      {"rounds", rounds},
+      {"draft_tokens", draft_tokens},
+      {"accepted_tokens", accepted_tokens},
+      {"acceptance_rate", acceptance_rate()},
+      {"mean_accepted_length", mean_accepted_length()},
+      {"rejections", rejections},
+      {"resample_requests", resample_requests},
+      {"draft_ms", absl::ToDoubleMilliseconds(draft_time)},
+      {"verify_ms", absl::ToDoubleMilliseconds(verify_time)},
+      {"mean_rtt_ms",
+       rtt_samples > 0 ? absl::ToDoubleMilliseconds(rtt_total) / rtt_samples : 0.0},
+      {"uplink_payload_bytes", uplink_payload_bytes},
+      {"uplink_message_bytes", uplink_message_bytes},
+      {"uplink_framed_bytes", uplink_framed_bytes},
+      {"downlink_payload_bytes", downlink_payload_bytes},
+      {"downlink_message_bytes", downlink_message_bytes},
+      {"downlink_framed_bytes", downlink_framed_bytes},
+      {"uplink_bytes_per_token", PerToken(uplink_message_bytes, generated_tokens)},
+      {"downlink_bytes_per_token", PerToken(downlink_message_bytes, generated_tokens)},
+      {"threads", threads},
+  };
+  return j.dump();
+}
+
+}  // namespace tandem::edge

@@ -1,0 +1,58 @@
+#ifndef TANDEM_EDGE_GENERATION_STATS_H_
+#define TANDEM_EDGE_GENERATION_STATS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/time/time.h"
+
+namespace tandem::edge {
+
+// Per-generation figures printed by `tandem-edge generate` and returned in
+// --json. Counter semantics follow vLLM's speculative-decoding metrics:
+// a "draft" is one verification round, draft tokens are tokens proposed,
+// accepted tokens are drafted tokens the target accepted.
+struct GenerationStats {
+  std::string decoding;      // local, edge, cloud, sync
+  std::string verification;  // exact, sparse-draft, topk ("" when no drafts)
+  int64_t prompt_tokens = 0;
+  int64_t generated_tokens = 0;
+  std::string stop_reason;   // eos, max_tokens, context_full
+  absl::Duration time_to_first_token;
+  absl::Duration total_time;  // from the start to the last committed token
+
+  // Speculative decoding.
+  int64_t rounds = 0;          // verdicts received for drafted chunks
+  int64_t draft_tokens = 0;    // tokens proposed
+  int64_t accepted_tokens = 0;
+  int64_t rejections = 0;
+  int64_t resample_requests = 0;
+  absl::Duration draft_time;   // edge model time
+  absl::Duration verify_time;  // cloud compute, as reported in verdicts
+  absl::Duration rtt_total;    // sum of per-round round trips
+  int64_t rtt_samples = 0;
+
+  // Link: bytes of Tandem's data fields (payload), of the serialized
+  // messages, and with gRPC + HTTP/2 framing (see common/wire/payload_size.h).
+  int64_t uplink_payload_bytes = 0;
+  int64_t uplink_message_bytes = 0;
+  int64_t uplink_framed_bytes = 0;
+  int64_t downlink_payload_bytes = 0;
+  int64_t downlink_message_bytes = 0;
+  int64_t downlink_framed_bytes = 0;
+  int threads = 0;
+
+  double tokens_per_second() const;
+  // Time per output token after the first (TPOT).
+  double tpot_ms() const;
+  double acceptance_rate() const;     // accepted / drafted
+  // Tokens committed per round: accepted drafts + the correction or bonus.
+  double mean_accepted_length() const;
+
+  std::string ToText() const;  // the human-readable block
+  std::string ToJson() const;  // one JSON object
+};
+
+}  // namespace tandem::edge
+
+#endif  // TANDEM_EDGE_GENERATION_STATS_H_

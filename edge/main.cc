@@ -1,0 +1,287 @@
+// tandem-edge: the edge side of Tandem.
+//
+//   tandem-edge generate --model DRAFT_DIR --cloud HOST:PORT --prompt "..."
+//       Speculative decoding against tandem-cloud (--decoding sync, the
+//       default) or cloud-only autoregressive decoding (--decoding cloud).
+//       --mode exact|sparse-draft|topk picks the verification mode.
+//   tandem-edge generate --local --model DIR --prompt "..."
+//       Runs one model alone on this machine (the edge-only / target-only
+//       baseline).
+// Text streams to stdout as it is committed; the stats block goes to stderr
+// (or, with --json, one JSON object with text and stats goes to stdout).
+//
+// Flags follow llama.cpp's spelling (--max-tokens, --top-k, ...).
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "common/base/file_util.h"
+#include "common/base/flag_spelling.h"
+#include "common/model/compute_threads.h"
+#include "common/model/llama_model.h"
+#include "common/model/model_config.h"
+#include "common/model/tokenizer/tokenizer.h"
+#include "edge/grpc_verifier_transport.h"
+#include "edge/local_generator.h"
+#include "edge/speculative_client.h"
+
+ABSL_FLAG(bool, local, false,
+          "Generate with --model alone on this machine (no cloud).");
+ABSL_FLAG(std::string, model, "", "Hugging Face model directory.");
+ABSL_FLAG(std::string, prompt, "", "Prompt text.");
+ABSL_FLAG(std::string, prompt_file, "", "Read the prompt from this file.");
+ABSL_FLAG(int64_t, max_tokens, 128, "Maximum new tokens.");
+ABSL_FLAG(double, temperature, 0.0, "Sampling temperature; 0 = greedy.");
+ABSL_FLAG(int64_t, top_k, 0, "Top-k filter; 0 = off.");
+ABSL_FLAG(double, top_p, 1.0, "Top-p (nucleus) filter; 1 = off.");
+ABSL_FLAG(double, min_p, 0.0, "Min-p filter; 0 = off.");
+ABSL_FLAG(uint64_t, seed, 0, "Seed of the counter-based sampler.");
+ABSL_FLAG(std::string, dtype, "float32", "Compute dtype: float32 or bfloat16.");
+ABSL_FLAG(std::string, device, "cpu", "cpu or cuda[:N] (CUDA builds of libtorch).");
+ABSL_FLAG(int, threads, 0, "Compute threads (0 = libtorch default).");
+ABSL_FLAG(bool, json, false,
+          "Print one JSON object (text and stats) to stdout instead of streaming.");
+ABSL_FLAG(std::vector<std::string>, stop_ids, {},
+          "Extra token ids that end generation, comma-separated (--local).");
+ABSL_FLAG(std::string, cloud, "", "tandem-cloud address HOST:PORT.");
+ABSL_FLAG(std::string, decoding, "sync",
+          "sync (speculative, one chunk in flight), cloud (cloud-only AR), or edge "
+          "(draft model alone, like --local).");
+ABSL_FLAG(std::string, mode, "exact", "Verification mode: exact, sparse-draft or topk.");
+ABSL_FLAG(int, draft_max, 4, "Most tokens drafted per chunk (gamma in sync mode).");
+ABSL_FLAG(int, draft_min, 1, "Fewest tokens per chunk the adaptive controller may choose.");
+ABSL_FLAG(int, residual_candidates, 8, "exact mode: residual candidates per batch (m).");
+ABSL_FLAG(int, top_k_return, 16, "topk mode: K entries of p sent on rejection.");
+ABSL_FLAG(int, sparse_top_k, 8, "sparse-draft mode: support of the uploaded q^.");
+ABSL_FLAG(int, zstd_level, 3, "zstd level for payloads that pay to compress.");
+ABSL_FLAG(absl::Duration, connect_timeout, absl::Seconds(10), "How long to wait for the cloud.");
+
+namespace {
+
+using tandem::edge::GenerationOptions;
+using tandem::edge::GenerationStats;
+
+absl::StatusOr<std::string> ReadPrompt() {
+  const std::string file = absl::GetFlag(FLAGS_prompt_file);
+  if (!file.empty()) return tandem::base::ReadFileToString(file);
+  return absl::GetFlag(FLAGS_prompt);
+}
+
+absl::StatusOr<GenerationOptions> OptionsFromFlags(const std::string& model_dir) {
+  GenerationOptions options;
+  auto prompt = ReadPrompt();
+  if (!prompt.ok()) return prompt.status();
+  options.prompt = *prompt;
+  options.max_tokens = absl::GetFlag(FLAGS_max_tokens);
+  options.sampling.temperature = absl::GetFlag(FLAGS_temperature);
+  options.sampling.top_k = absl::GetFlag(FLAGS_top_k);
+  options.sampling.top_p = absl::GetFlag(FLAGS_top_p);
+  options.sampling.min_p = absl::GetFlag(FLAGS_min_p);
+  options.seed = absl::GetFlag(FLAGS_seed);
+  for (const std::string& id : absl::GetFlag(FLAGS_stop_ids)) {
+    int32_t value;
+    if (!absl::SimpleAtoi(id, &value)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--stop-ids: \"", id, "\" is not an integer token id"));
+    }
+    options.extra_stop_ids.push_back(value);
+  }
+  auto generation_config = tandem::model::LoadGenerationConfig(model_dir);
+  if (!generation_config.ok()) return generation_config.status();
+  for (int32_t id : generation_config->eos_token_ids) options.extra_stop_ids.push_back(id);
+  if (absl::Status s = options.Validate(); !s.ok()) return s;
+  return options;
+}
+
+void PrintLocalStats(const GenerationStats& s, const tandem::model::LlamaModel& model) {
+  std::cerr << absl::StrFormat("\nmodel %s (%s, %.1fM params, %s)\n", model.options().model_dir,
+                               tandem::model::ArchitectureName(model.config().architecture),
+                               model.config().ParameterCount() / 1e6, model.options().dtype)
+            << s.ToText();
+}
+
+int RunLocalGenerate() {
+  const std::string model_dir = absl::GetFlag(FLAGS_model);
+  auto options = OptionsFromFlags(model_dir);
+  if (!options.ok()) {
+    std::cerr << "error: " << options.status().message() << "\n";
+    return 2;
+  }
+  tandem::model::SetComputeThreads(absl::GetFlag(FLAGS_threads));
+  tandem::model::LlamaModelOptions model_options;
+  model_options.model_dir = model_dir;
+  model_options.dtype = absl::GetFlag(FLAGS_dtype);
+  model_options.device = absl::GetFlag(FLAGS_device);
+  auto model = tandem::model::LlamaModel::Load(model_options);
+  if (!model.ok()) {
+    std::cerr << "error: " << model.status().message() << "\n";
+    return 1;
+  }
+  auto tokenizer = tandem::model::Tokenizer::FromDirectory(model_dir);
+  if (!tokenizer.ok()) {
+    std::cerr << "error: " << tokenizer.status().message() << "\n";
+    return 1;
+  }
+  const bool json = absl::GetFlag(FLAGS_json);
+  std::string text;
+  auto on_text = [&](std::string_view piece) {
+    if (json) {
+      text += piece;
+    } else {
+      std::cout << piece << std::flush;
+    }
+  };
+  if (!json) std::cout << options->prompt << std::flush;
+  GenerationStats stats;
+  tandem::edge::LocalGenerator generator(**model, **tokenizer);
+  auto generated = generator.Generate(*options, on_text, &stats);
+  if (!generated.ok()) {
+    std::cerr << "\nerror: " << generated.status().message() << "\n";
+    return 1;
+  }
+  if (json) {
+    nlohmann::json out = nlohmann::json::parse(stats.ToJson());
+    out["text"] = text;
+    std::cout << out.dump() << "\n";
+  } else {
+    std::cout << "\n";
+    PrintLocalStats(stats, **model);
+  }
+  return 0;
+}
+
+}  // namespace
+
+absl::StatusOr<tandem::v1::VerificationMode> ParseMode(const std::string& name) {
+  if (name == "exact") return tandem::v1::VERIFICATION_MODE_EXACT;
+  if (name == "sparse-draft") return tandem::v1::VERIFICATION_MODE_SPARSE_DRAFT;
+  if (name == "topk") return tandem::v1::VERIFICATION_MODE_TOPK;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--mode=", name, ": use exact, sparse-draft or topk"));
+}
+
+absl::StatusOr<tandem::edge::SpeculativeOptions> SpeculativeOptionsFromFlags() {
+  tandem::edge::SpeculativeOptions options;
+  const std::string decoding = absl::GetFlag(FLAGS_decoding);
+  if (decoding == "sync") {
+    options.decoding = tandem::edge::DecodingMode::kSync;
+  } else if (decoding == "cloud") {
+    options.decoding = tandem::edge::DecodingMode::kCloudAr;
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--decoding=", decoding, ": use sync, cloud or edge"));
+  }
+  auto mode = ParseMode(absl::GetFlag(FLAGS_mode));
+  if (!mode.ok()) return mode.status();
+  options.verification = *mode;
+  options.sampling.temperature = absl::GetFlag(FLAGS_temperature);
+  options.sampling.top_k = absl::GetFlag(FLAGS_top_k);
+  options.sampling.top_p = absl::GetFlag(FLAGS_top_p);
+  options.sampling.min_p = absl::GetFlag(FLAGS_min_p);
+  options.seed = absl::GetFlag(FLAGS_seed);
+  options.max_tokens = absl::GetFlag(FLAGS_max_tokens);
+  options.draft_max = absl::GetFlag(FLAGS_draft_max);
+  options.residual_candidates = absl::GetFlag(FLAGS_residual_candidates);
+  options.top_k_return = absl::GetFlag(FLAGS_top_k_return);
+  options.sparse_top_k = absl::GetFlag(FLAGS_sparse_top_k);
+  options.compression.level = absl::GetFlag(FLAGS_zstd_level);
+  if (absl::GetFlag(FLAGS_draft_min) < 1 ||
+      absl::GetFlag(FLAGS_draft_min) > absl::GetFlag(FLAGS_draft_max)) {
+    return absl::InvalidArgumentError("--draft-min must be in [1, --draft-max]");
+  }
+  if (absl::Status s = options.Validate(); !s.ok()) return s;
+  return options;
+}
+
+int Fail(const absl::Status& status, int code) {
+  std::cerr << "error: " << status.message() << "\n";
+  return code;
+}
+
+int RunCloudGenerate() {
+  auto options = SpeculativeOptionsFromFlags();
+  if (!options.ok()) return Fail(options.status(), 2);
+  auto prompt = ReadPrompt();
+  if (!prompt.ok()) return Fail(prompt.status(), 2);
+  const std::string model_dir = absl::GetFlag(FLAGS_model);
+  if (model_dir.empty()) {
+    return Fail(absl::InvalidArgumentError(
+                    "--model DIR is required: the draft model (and its tokenizer)"),
+                2);
+  }
+  tandem::model::SetComputeThreads(absl::GetFlag(FLAGS_threads));
+  auto tokenizer = tandem::model::Tokenizer::FromDirectory(model_dir);
+  if (!tokenizer.ok()) return Fail(tokenizer.status(), 1);
+  std::unique_ptr<tandem::model::LlamaModel> draft;
+  if (options->decoding != tandem::edge::DecodingMode::kCloudAr) {
+    tandem::model::LlamaModelOptions model_options;
+    model_options.model_dir = model_dir;
+    model_options.dtype = absl::GetFlag(FLAGS_dtype);
+    model_options.device = absl::GetFlag(FLAGS_device);
+    auto loaded = tandem::model::LlamaModel::Load(model_options);
+    if (!loaded.ok()) return Fail(loaded.status(), 1);
+    draft = std::move(*loaded);
+  }
+  tandem::edge::GrpcVerifierTransport::Options transport_options;
+  transport_options.address = absl::GetFlag(FLAGS_cloud);
+  transport_options.connect_timeout = absl::GetFlag(FLAGS_connect_timeout);
+  auto transport = tandem::edge::GrpcVerifierTransport::Connect(transport_options);
+  if (!transport.ok()) return Fail(transport.status(), 1);
+
+  const bool json = absl::GetFlag(FLAGS_json);
+  std::string text;
+  auto on_text = [&](std::string_view piece) {
+    if (json) {
+      text += piece;
+    } else {
+      std::cout << piece << std::flush;
+    }
+  };
+  if (!json) std::cout << *prompt << std::flush;
+  tandem::edge::SpeculativeClient client(draft.get(), **tokenizer, **transport, *options);
+  tandem::edge::GenerationStats stats;
+  auto generated = client.Generate(*prompt, on_text, &stats);
+  if (!generated.ok()) {
+    std::cerr << "\n";
+    return Fail(generated.status(), 1);
+  }
+  if (json) {
+    nlohmann::json out = nlohmann::json::parse(stats.ToJson());
+    out["text"] = text;
+    std::cout << out.dump() << "\n";
+  } else {
+    std::cout << "\n";
+    std::cerr << "\n" << stats.ToText();
+  }
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "tandem-edge generate --local --model DIR --prompt TEXT [flags]");
+  tandem::base::ArgvStorage args(tandem::base::NormalizeFlagSpelling(argc, argv));
+  std::vector<char*> positional = absl::ParseCommandLine(args.argc(), args.argv());
+  if (positional.size() < 2 || std::string(positional[1]) != "generate") {
+    std::cerr << "usage: " << absl::ProgramUsageMessage() << "\n";
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_local) || absl::GetFlag(FLAGS_decoding) == "edge") {
+    return RunLocalGenerate();
+  }
+  if (absl::GetFlag(FLAGS_cloud).empty()) {
+    std::cerr << "error: give --cloud HOST:PORT (tandem-cloud), or --local to run --model "
+                 "alone on this machine\n";
+    return 2;
+  }
+  return RunCloudGenerate();
+}

@@ -1,0 +1,322 @@
+#include "edge/speculative_client.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/base/status_macros.h"
+#include "common/model/compute_threads.h"
+#include "common/model/model_identity.h"
+#include "common/spec/rejection_sampler.h"
+#include "common/wire/message_codec.h"
+#include "common/wire/packed_ids.h"
+#include "common/wire/payload_size.h"
+#include "common/wire/protocol_version.h"
+#include "common/wire/status_proto.h"
+
+namespace tandem::edge {
+namespace {
+
+namespace v1 = ::tandem::v1;
+using spec::RngPurpose;
+
+int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
+
+const char* VerificationName(v1::VerificationMode mode) {
+  switch (mode) {
+    case v1::VERIFICATION_MODE_SPARSE_DRAFT: return "sparse-draft";
+    case v1::VERIFICATION_MODE_TOPK: return "topk";
+    default: return "exact";
+  }
+}
+
+}  // namespace
+
+absl::Status SpeculativeOptions::Validate() const {
+  TANDEM_RETURN_IF_ERROR(sampling.Validate());
+  if (max_tokens <= 0) return absl::InvalidArgumentError("--max-tokens must be positive");
+  if (draft_max < 1) return absl::InvalidArgumentError("--draft-max must be >= 1");
+  if (residual_candidates < 1 || top_k_return < 1 || sparse_top_k < 1) {
+    return absl::InvalidArgumentError(
+        "--residual-candidates, --top-k-return and --sparse-top-k must be >= 1");
+  }
+  return absl::OkStatus();
+}
+
+SpeculativeClient::SpeculativeClient(const model::LlamaModel* draft,
+                                     const model::Tokenizer& tokenizer,
+                                     VerifierTransport& transport, SpeculativeOptions options)
+    : draft_(draft),
+      tokenizer_(tokenizer),
+      transport_(transport),
+      options_(std::move(options)),
+      rng_(options_.seed) {}
+
+absl::Status SpeculativeClient::SendMessage(const v1::EdgeMessage& message) {
+  const wire::WireBytes bytes = wire::MeasureWireBytes(message);
+  stats_.uplink_payload_bytes += bytes.payload;
+  stats_.uplink_message_bytes += bytes.message;
+  stats_.uplink_framed_bytes += bytes.framed;
+  return transport_.Send(message);
+}
+
+absl::StatusOr<v1::CloudMessage> SpeculativeClient::ReceiveMessage() {
+  TANDEM_ASSIGN_OR_RETURN(v1::CloudMessage message, transport_.Receive());
+  const wire::WireBytes bytes = wire::MeasureWireBytes(message);
+  stats_.downlink_payload_bytes += bytes.payload;
+  stats_.downlink_message_bytes += bytes.message;
+  stats_.downlink_framed_bytes += bytes.framed;
+  if (message.has_error()) return wire::ErrorToStatus(message.error());
+  return message;
+}
+
+absl::StatusOr<wire::ChunkVerdict> SpeculativeClient::ReceiveVerdict() {
+  TANDEM_ASSIGN_OR_RETURN(v1::CloudMessage message, ReceiveMessage());
+  if (!message.has_verdict()) {
+    return absl::InternalError(
+        absl::StrCat("expected a Verdict from the cloud, got message kind ", message.kind_case()));
+  }
+  TANDEM_ASSIGN_OR_RETURN(
+      wire::ChunkVerdict verdict,
+      wire::DecodeVerdict(message.verdict(), tokenizer_.vocab_size(),
+                          static_cast<size_t>(std::max(options_.residual_candidates,
+                                                       options_.top_k_return)) * 8));
+  if (verdict.echo_sent_at_us > 0) {
+    stats_.rtt_total += absl::Microseconds(NowMicros() - verdict.echo_sent_at_us) -
+                        absl::Microseconds(verdict.verify_us);
+    ++stats_.rtt_samples;
+  }
+  stats_.verify_time += absl::Microseconds(verdict.verify_us);
+  return verdict;
+}
+
+bool SpeculativeClient::Commit(int32_t token) {
+  if (stop_ids_.contains(token)) {
+    stats_.stop_reason = "eos";
+    done_ = true;
+    return false;
+  }
+  sequence_.push_back(token);
+  ++stats_.generated_tokens;
+  if (stats_.generated_tokens == 1) stats_.time_to_first_token = absl::Now() - start_;
+  stats_.total_time = absl::Now() - start_;
+  if (on_text_) on_text_(detokenizer_->Push(token));
+  if (stats_.generated_tokens >= options_.max_tokens) {
+    stats_.stop_reason = "max_tokens";
+    done_ = true;
+    return false;
+  }
+  return true;
+}
+
+absl::Status SpeculativeClient::Open(const std::vector<int32_t>& prompt,
+                                     v1::DecodingMode decoding) {
+  v1::EdgeMessage message;
+  v1::Open* open = message.mutable_open();
+  open->set_protocol_version(wire::kProtocolVersion);
+  const model::TokenizerIdentity identity = model::IdentityOf(tokenizer_);
+  open->mutable_draft()->set_vocab_size(static_cast<uint32_t>(identity.vocab_size));
+  open->mutable_draft()->set_token_text_hash(identity.token_text_hash);
+  if (identity.eos_id >= 0) open->mutable_draft()->add_eos_ids(identity.eos_id);
+  open->mutable_draft()->set_bos_id(identity.bos_id);
+  open->mutable_sampling()->set_temperature(static_cast<float>(options_.sampling.temperature));
+  open->mutable_sampling()->set_top_k(static_cast<int32_t>(options_.sampling.top_k));
+  open->mutable_sampling()->set_top_p(static_cast<float>(options_.sampling.top_p));
+  open->mutable_sampling()->set_min_p(static_cast<float>(options_.sampling.min_p));
+  open->set_seed(options_.seed);
+  open->set_verification(options_.verification);
+  open->set_decoding(decoding);
+  open->set_max_new_tokens(static_cast<uint32_t>(options_.max_tokens));
+  open->set_residual_candidates(static_cast<uint32_t>(options_.residual_candidates));
+  open->set_top_k_return(static_cast<uint32_t>(options_.top_k_return));
+  open->set_max_draft_tokens(static_cast<uint32_t>(options_.draft_max));
+  open->set_stop_at_eos(true);
+  open->set_zstd_level(static_cast<uint32_t>(options_.compression.level));
+  wire::EncodeIds(prompt, options_.compression, open->mutable_prompt());
+  TANDEM_RETURN_IF_ERROR(SendMessage(message));
+  TANDEM_ASSIGN_OR_RETURN(v1::CloudMessage reply, ReceiveMessage());
+  if (!reply.has_opened()) {
+    return absl::InternalError("the cloud did not answer Open with Opened");
+  }
+  stop_ids_.clear();
+  stop_ids_.insert(reply.opened().stop_ids().begin(), reply.opened().stop_ids().end());
+  max_context_ = reply.opened().max_context();
+  cloud_max_draft_ = reply.opened().max_draft_tokens();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<int32_t>> SpeculativeClient::Generate(
+    const std::string& prompt, const std::function<void(std::string_view)>& on_text,
+    GenerationStats* stats) {
+  TANDEM_RETURN_IF_ERROR(options_.Validate());
+  const bool cloud_ar = options_.decoding == DecodingMode::kCloudAr;
+  if (!cloud_ar && draft_ == nullptr) {
+    return absl::InvalidArgumentError("speculative decoding needs a draft model (--model)");
+  }
+  TANDEM_ASSIGN_OR_RETURN(sequence_, tokenizer_.Encode(prompt, /*add_special_tokens=*/true));
+  if (sequence_.empty()) {
+    return absl::InvalidArgumentError("the prompt encodes to no tokens; give a non-empty prompt");
+  }
+  prompt_length_ = static_cast<int64_t>(sequence_.size());
+  stats_ = GenerationStats();
+  stats_.decoding = cloud_ar ? "cloud" : "sync";
+  stats_.verification = cloud_ar ? "" : VerificationName(options_.verification);
+  stats_.prompt_tokens = prompt_length_;
+  stats_.stop_reason = "max_tokens";
+  stats_.threads = model::ComputeThreads();
+  on_text_ = on_text;
+  detokenizer_ = std::make_unique<model::IncrementalDetokenizer>(tokenizer_);
+  done_ = false;
+  epoch_ = 0;
+  start_ = absl::Now();
+  TANDEM_RETURN_IF_ERROR(Open(sequence_, cloud_ar ? v1::DECODING_MODE_CLOUD_AR
+                                                  : v1::DECODING_MODE_SYNC));
+  TANDEM_RETURN_IF_ERROR(cloud_ar ? RunCloudAr() : RunSync());
+  if (on_text_) on_text_(detokenizer_->Flush());
+  v1::EdgeMessage close;
+  close.mutable_close();
+  // The session is over either way; a failed Close only loses cleanup.
+  if (SendMessage(close).ok()) transport_.Finish().IgnoreError();
+  if (drafter_) stats_.draft_time = drafter_->model_time();
+  if (stats != nullptr) *stats = stats_;
+  return std::vector<int32_t>(sequence_.begin() + prompt_length_, sequence_.end());
+}
+
+absl::Status SpeculativeClient::RunCloudAr() {
+  while (!done_) {
+    TANDEM_ASSIGN_OR_RETURN(v1::CloudMessage message, ReceiveMessage());
+    if (!message.has_tokens()) {
+      return absl::InternalError("expected Tokens from a cloud-only session");
+    }
+    TANDEM_ASSIGN_OR_RETURN(std::vector<int32_t> ids,
+                            wire::DecodeIds(message.tokens().ids(), tokenizer_.vocab_size(), 64));
+    for (int32_t id : ids) {
+      if (!Commit(id)) break;
+    }
+    if (message.tokens().done() && !done_) {
+      stats_.stop_reason = "eos";
+      done_ = true;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SpeculativeClient::RunSync() {
+  Drafter::Options draft_options;
+  draft_options.sampling = options_.sampling;
+  draft_options.seed = options_.seed;
+  draft_options.proposal = options_.verification == v1::VERIFICATION_MODE_SPARSE_DRAFT
+                               ? ProposalKind::kSparse
+                               : ProposalKind::kDense;
+  draft_options.sparse_top_k = options_.sparse_top_k;
+  draft_options.vocab_size = tokenizer_.vocab_size();
+  draft_options.capacity = std::min<int64_t>(
+      draft_->config().max_position_embeddings,
+      std::max<int64_t>(max_context_, prompt_length_ + options_.max_tokens + options_.draft_max + 2));
+  TANDEM_ASSIGN_OR_RETURN(drafter_, Drafter::Create(*draft_, draft_options));
+
+  std::vector<int32_t> unsent;  // committed tokens the cloud has not seen
+  uint32_t seq = 0;
+  while (!done_) {
+    const int64_t room = std::min(max_context_, draft_options.capacity) -
+                         static_cast<int64_t>(sequence_.size()) - 1;
+    const int gamma = static_cast<int>(std::min<int64_t>(
+        {options_.draft_max, cloud_max_draft_, options_.max_tokens - stats_.generated_tokens,
+         room}));
+    if (gamma <= 0) {
+      stats_.stop_reason = "context_full";
+      break;
+    }
+    TANDEM_ASSIGN_OR_RETURN(std::vector<DraftedToken> drafted, drafter_->Propose(sequence_, gamma));
+    wire::DraftChunk chunk;
+    chunk.epoch = epoch_;
+    chunk.seq = seq++;
+    chunk.base_position = static_cast<uint32_t>(sequence_.size() - unsent.size());
+    chunk.tokens = unsent;
+    chunk.n_prefix = static_cast<uint32_t>(unsent.size());
+    for (const DraftedToken& d : drafted) {
+      chunk.tokens.push_back(d.id);
+      chunk.q_masses.push_back(d.q_mass);
+      chunk.sparse_q.push_back(d.sparse_q);
+    }
+    chunk.sent_at_us = NowMicros();
+    v1::EdgeMessage message;
+    wire::EncodeDraft(chunk, options_.verification, options_.sampling.greedy(),
+                      options_.compression, message.mutable_draft());
+    TANDEM_RETURN_IF_ERROR(SendMessage(message));
+    TANDEM_ASSIGN_OR_RETURN(wire::ChunkVerdict verdict, ReceiveVerdict());
+    if (verdict.epoch != epoch_ || verdict.seq != chunk.seq ||
+        verdict.n_accepted > drafted.size()) {
+      return absl::InternalError(absl::StrCat("verdict for epoch ", verdict.epoch, " seq ",
+                                              verdict.seq, " does not match the chunk sent"));
+    }
+    ++stats_.rounds;
+    stats_.draft_tokens += gamma;
+    stats_.accepted_tokens += verdict.n_accepted;
+    unsent.clear();
+    for (uint32_t i = 0; i < verdict.n_accepted && !done_; ++i) Commit(drafted[i].id);
+    if (done_) break;
+    int32_t next;
+    if (verdict.kind == wire::VerdictKind::kAllAccepted) {
+      next = verdict.token;  // the bonus token
+    } else {
+      ++stats_.rejections;
+      epoch_ = verdict.epoch + 1;
+      TANDEM_ASSIGN_OR_RETURN(
+          next, ResolveCorrection(verdict, drafted[verdict.n_accepted],
+                                  static_cast<int64_t>(sequence_.size())));
+    }
+    if (next < 0) return absl::InternalError("the verdict carries no token to commit");
+    if (Commit(next)) unsent = {next};
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int32_t> SpeculativeClient::ResolveCorrection(const wire::ChunkVerdict& verdict,
+                                                             const DraftedToken& rejected,
+                                                             int64_t position) {
+  if (options_.sampling.greedy() ||
+      options_.verification == v1::VERIFICATION_MODE_SPARSE_DRAFT) {
+    return verdict.token;  // chosen by the cloud
+  }
+  if (options_.verification == v1::VERIFICATION_MODE_TOPK) {
+    if (verdict.top_k.empty()) return absl::InternalError("topk verdict without top-K");
+    return spec::RejectionSampler::SampleTopKResidual(
+        verdict.top_k, rejected.q_masses, rng_.Uniform(position, RngPurpose::kResidualDirect));
+  }
+  return ResolveExact(verdict, rejected, position);
+}
+
+absl::StatusOr<int32_t> SpeculativeClient::ResolveExact(wire::ChunkVerdict verdict,
+                                                        const DraftedToken& rejected,
+                                                        int64_t position) {
+  // Rejection sampling of the residual norm(max(0, p - q~)) with proposal p:
+  // the cloud draws y_i ~ p; the edge accepts y_i with probability
+  // max(0, 1 - q~(y_i) / p(y_i)). Batches continue the draw numbering.
+  for (int round = 0;; ++round) {
+    if (!verdict.dense_p.empty()) {
+      return spec::RejectionSampler::SampleResidualDense(
+          verdict.dense_p, rejected.q_masses, rng_.Uniform(position, RngPurpose::kResidualDirect));
+    }
+    std::vector<double> uniforms;
+    for (size_t i = 0; i < verdict.candidates.size(); ++i) {
+      uniforms.push_back(rng_.Uniform(position, RngPurpose::kResidualAccept,
+                                      verdict.first_draw + static_cast<uint32_t>(i)));
+    }
+    const std::optional<size_t> chosen = spec::RejectionSampler::ResolveCandidates(
+        verdict.candidates, rejected.q_masses, uniforms);
+    if (chosen) return verdict.candidates[*chosen].id;
+    ++stats_.resample_requests;
+    v1::EdgeMessage message;
+    v1::Resample* resample = message.mutable_resample();
+    resample->set_epoch(epoch_);
+    resample->set_position(static_cast<uint32_t>(position));
+    resample->set_first_draw(verdict.first_draw + static_cast<uint32_t>(verdict.candidates.size()));
+    resample->set_count(static_cast<uint32_t>(options_.residual_candidates));
+    resample->set_dense(round + 1 >= options_.max_resample_rounds);
+    TANDEM_RETURN_IF_ERROR(SendMessage(message));
+    TANDEM_ASSIGN_OR_RETURN(verdict, ReceiveVerdict());
+  }
+}
+
+}  // namespace tandem::edge

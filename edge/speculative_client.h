@@ -1,0 +1,103 @@
+#ifndef TANDEM_EDGE_SPECULATIVE_CLIENT_H_
+#define TANDEM_EDGE_SPECULATIVE_CLIENT_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "common/model/llama_model.h"
+#include "common/model/tokenizer/incremental_detokenizer.h"
+#include "common/model/tokenizer/tokenizer.h"
+#include "common/spec/counter_rng.h"
+#include "common/spec/sampling_params.h"
+#include "common/wire/messages.h"
+#include "common/wire/zstd_codec.h"
+#include "edge/drafter.h"
+#include "edge/generation_stats.h"
+#include "edge/verifier_transport.h"
+#include "proto/tandem/v1/tandem.pb.h"
+
+namespace tandem::edge {
+
+enum class DecodingMode {
+  kSync,     // draft gamma, wait for the verdict (+ bonus token)
+  kCloudAr,  // the cloud samples every token; the edge only streams
+};
+
+struct SpeculativeOptions {
+  DecodingMode decoding = DecodingMode::kSync;
+  tandem::v1::VerificationMode verification = tandem::v1::VERIFICATION_MODE_EXACT;
+  spec::SamplingParams sampling;
+  uint64_t seed = 0;
+  int64_t max_tokens = 128;
+  int draft_max = 4;                // gamma: drafted tokens per chunk
+  int residual_candidates = 8;      // exact mode: m per batch
+  int max_resample_rounds = 4;      // then ask for the dense p
+  int top_k_return = 16;            // topk mode: K
+  int sparse_top_k = 8;             // sparse-draft mode: support of q^
+  wire::CompressionPolicy compression;
+
+  absl::Status Validate() const;
+};
+
+// The edge half of a generation against tandem-cloud: opens a session,
+// drafts with the draft model, sends chunks, applies verdicts (accepting,
+// resolving corrections: in exact mode the edge accepts a residual candidate
+// y with probability max(0, 1 - q(y)/p(y))), and streams committed text.
+// Synchronous: one chunk in flight. Stops at the target's stop ids (sent in
+// Opened) or after max_tokens.
+class SpeculativeClient {
+ public:
+  // `draft` may be null for kCloudAr. References must outlive the client.
+  SpeculativeClient(const model::LlamaModel* draft, const model::Tokenizer& tokenizer,
+                    VerifierTransport& transport, SpeculativeOptions options);
+
+  // Generated token ids; text goes to `on_text` as soon as it is final.
+  absl::StatusOr<std::vector<int32_t>> Generate(
+      const std::string& prompt, const std::function<void(std::string_view)>& on_text,
+      GenerationStats* stats);
+
+ private:
+  absl::Status Open(const std::vector<int32_t>& prompt, tandem::v1::DecodingMode decoding);
+  absl::Status RunSync();
+  absl::Status RunCloudAr();
+  absl::Status SendMessage(const tandem::v1::EdgeMessage& message);
+  absl::StatusOr<tandem::v1::CloudMessage> ReceiveMessage();
+  absl::StatusOr<wire::ChunkVerdict> ReceiveVerdict();
+  // The token at the rejected position `position` given the verdict.
+  absl::StatusOr<int32_t> ResolveCorrection(const wire::ChunkVerdict& verdict,
+                                            const DraftedToken& rejected, int64_t position);
+  absl::StatusOr<int32_t> ResolveExact(wire::ChunkVerdict verdict, const DraftedToken& rejected,
+                                       int64_t position);
+  // Appends a committed token and streams its text. False: generation ends.
+  bool Commit(int32_t token);
+
+  const model::LlamaModel* draft_;
+  const model::Tokenizer& tokenizer_;
+  VerifierTransport& transport_;
+  const SpeculativeOptions options_;
+  const spec::CounterRng rng_;
+
+  // Per generation.
+  std::unique_ptr<Drafter> drafter_;
+  std::unique_ptr<model::IncrementalDetokenizer> detokenizer_;
+  std::function<void(std::string_view)> on_text_;
+  std::vector<int32_t> sequence_;  // prompt + committed
+  int64_t prompt_length_ = 0;
+  int64_t max_context_ = 0;
+  int64_t cloud_max_draft_ = 0;
+  absl::flat_hash_set<int32_t> stop_ids_;
+  uint32_t epoch_ = 0;
+  GenerationStats stats_;
+  absl::Time start_;
+  bool done_ = false;
+};
+
+}  // namespace tandem::edge
+
+#endif  // TANDEM_EDGE_SPECULATIVE_CLIENT_H_

@@ -1,0 +1,212 @@
+// A server never crashes on a peer's bytes: malformed and hostile sessions
+// get a clean error (or are cleaned up), while a well-behaved session on the
+// same server, running concurrently, finishes with the right output.
+
+#include <grpcpp/grpcpp.h>
+
+#include <thread>
+
+#include "catch2/catch.hpp"
+#include "common/model/model_identity.h"
+#include "common/spec/categorical.h"
+#include "common/wire/packed_ids.h"
+#include "common/wire/protocol_version.h"
+#include "proto/tandem/v1/tandem.grpc.pb.h"
+#include "tests/testing/cloud_fixture.h"
+
+namespace tandem {
+namespace {
+
+namespace v1 = ::tandem::v1;
+using Stream = grpc::ClientReaderWriter<v1::EdgeMessage, v1::CloudMessage>;
+
+// A raw session: the test writes protocol messages by hand.
+struct RawSession {
+  explicit RawSession(const std::string& address)
+      : channel(grpc::CreateChannel(address, grpc::InsecureChannelCredentials())),
+        stub(v1::Verifier::NewStub(channel)),
+        stream(stub->Session(&context)) {}
+
+  // Writes, then returns the next message, or the final status if none.
+  absl::StatusOr<v1::CloudMessage> Exchange(const v1::EdgeMessage& message) {
+    stream->Write(message);
+    return Next();
+  }
+  absl::StatusOr<v1::CloudMessage> Next() {
+    v1::CloudMessage reply;
+    if (stream->Read(&reply)) return reply;
+    grpc::Status status = stream->Finish();
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                        status.error_message());
+  }
+  grpc::StatusCode FinishCode() {
+    stream->WritesDone();
+    v1::CloudMessage ignored;
+    while (stream->Read(&ignored)) {
+    }
+    return stream->Finish().error_code();
+  }
+
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<v1::Verifier::Stub> stub;
+  grpc::ClientContext context;
+  std::unique_ptr<Stream> stream;
+};
+
+v1::EdgeMessage OpenMessage(const model::Tokenizer& tokenizer, const std::vector<int32_t>& prompt) {
+  v1::EdgeMessage message;
+  v1::Open* open = message.mutable_open();
+  open->set_protocol_version(wire::kProtocolVersion);
+  const model::TokenizerIdentity id = model::IdentityOf(tokenizer);
+  open->mutable_draft()->set_vocab_size(id.vocab_size);
+  open->mutable_draft()->set_token_text_hash(id.token_text_hash);
+  if (id.eos_id >= 0) open->mutable_draft()->add_eos_ids(id.eos_id);
+  open->mutable_draft()->set_bos_id(id.bos_id);
+  open->set_verification(v1::VERIFICATION_MODE_EXACT);
+  open->set_decoding(v1::DECODING_MODE_SYNC);
+  open->set_max_new_tokens(64);
+  wire::EncodeIds(prompt, {}, open->mutable_prompt());
+  return message;
+}
+
+v1::EdgeMessage DraftMessage(uint32_t epoch, uint32_t seq, uint32_t base,
+                             const std::vector<int32_t>& tokens, uint32_t n_prefix) {
+  v1::EdgeMessage message;
+  v1::Draft* draft = message.mutable_draft();
+  draft->set_epoch(epoch);
+  draft->set_seq(seq);
+  draft->set_base_position(base);
+  draft->set_n_prefix(n_prefix);
+  wire::EncodeIds(tokens, {}, draft->mutable_tokens());
+  return message;
+}
+
+absl::StatusCode ErrorCode(const absl::StatusOr<v1::CloudMessage>& reply) {
+  if (!reply.ok()) return reply.status().code();
+  if (reply->has_error()) return static_cast<absl::StatusCode>(reply->error().code());
+  return absl::StatusCode::kOk;
+}
+
+TEST_CASE("tandem-cloud: hostile sessions get clean errors while a good one finishes",
+          "[e2e][integration][abuse]") {
+  auto draft = testing::LoadModelOrDie(testing::DraftDir());
+  auto target = testing::LoadModelOrDie(testing::TargetDir());
+  auto tokenizer_or = model::Tokenizer::FromDirectory(testing::TargetDir());
+  REQUIRE(tokenizer_or.ok());
+  const model::Tokenizer& tokenizer = **tokenizer_or;
+  cloud::CloudConfig config;
+  config.max_message_bytes = 64 << 10;
+  config.workers = 2;
+  auto cloud = testing::StartCloud(testing::TargetDir(), config);
+  const std::string address = testing::Address(*cloud);
+
+  // The well-behaved session runs in a thread across all the abuse below.
+  edge::GenerationOptions reference_options;
+  reference_options.prompt = "import os\n";
+  reference_options.max_tokens = 48;
+  const std::vector<int32_t> reference =
+      testing::RunTargetAlone(*target, tokenizer, testing::TargetDir(), reference_options);
+  absl::StatusOr<std::vector<int32_t>> good_result;
+  edge::SpeculativeOptions good_options;
+  good_options.max_tokens = 48;
+  std::thread good([&] {
+    good_result = testing::RunEdge(draft.get(), tokenizer, address, good_options, "import os\n");
+  });
+
+  auto prompt = tokenizer.Encode("def f(x):", /*add_special_tokens=*/true);
+  REQUIRE(prompt.ok());
+
+  SECTION("an out-of-range token id in the prompt") {
+    RawSession s(address);
+    std::vector<int32_t> bad = *prompt;
+    bad.push_back(tokenizer.vocab_size() + 5);
+    auto reply = s.Exchange(OpenMessage(tokenizer, bad));
+    CHECK(ErrorCode(reply) == absl::StatusCode::kInvalidArgument);
+    CHECK(s.FinishCode() == grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  SECTION("a draft model with another tokenizer") {
+    RawSession s(address);
+    v1::EdgeMessage open = OpenMessage(tokenizer, *prompt);
+    open.mutable_open()->mutable_draft()->set_token_text_hash(12345);
+    auto reply = s.Exchange(open);
+    REQUIRE(ErrorCode(reply) == absl::StatusCode::kFailedPrecondition);
+    CHECK_THAT(reply->error().message(), Catch::Contains("tokenizer"));
+  }
+  SECTION("an unknown protocol version") {
+    RawSession s(address);
+    v1::EdgeMessage open = OpenMessage(tokenizer, *prompt);
+    open.mutable_open()->set_protocol_version(99);
+    CHECK(ErrorCode(s.Exchange(open)) == absl::StatusCode::kUnimplemented);
+  }
+  SECTION("a message over --max-message-bytes") {
+    RawSession s(address);
+    v1::EdgeMessage open = OpenMessage(tokenizer, *prompt);
+    // 200 kB of bytes the server never parses: gRPC refuses the message
+    // (limit 64 kB) before it reaches the session.
+    open.mutable_open()->mutable_prompt()->set_data(std::string(200000, '\x01'));
+    open.mutable_open()->mutable_prompt()->set_count(200000);
+    auto reply = s.Exchange(open);
+    CHECK(ErrorCode(reply) == absl::StatusCode::kResourceExhausted);
+  }
+  SECTION("a prompt longer than --max-prompt-tokens") {
+    RawSession s(address);
+    std::vector<int32_t> long_prompt(5000, 1);
+    auto reply = s.Exchange(OpenMessage(tokenizer, long_prompt));
+    REQUIRE(ErrorCode(reply) == absl::StatusCode::kResourceExhausted);
+    CHECK_THAT(reply->error().message(), Catch::Contains("--max-prompt-tokens"));
+  }
+  SECTION("a draft before Open, and garbage after") {
+    RawSession s(address);
+    CHECK(ErrorCode(s.Exchange(DraftMessage(0, 0, 0, {1}, 0))) ==
+          absl::StatusCode::kFailedPrecondition);
+  }
+  SECTION("a stale-epoch chunk is dropped unprocessed; a sequence gap aborts") {
+    RawSession s(address);
+    auto opened = s.Exchange(OpenMessage(tokenizer, *prompt));
+    REQUIRE(ErrorCode(opened) == absl::StatusCode::kOk);
+    REQUIRE(opened->has_opened());
+    // Greedy: draft a token the target surely rejects (not its argmax).
+    auto cache = target->NewCache(64);
+    REQUIRE(cache.ok());
+    auto logits = target->Forward(*prompt, **cache, model::LogitRows::kLast);
+    REQUIRE(logits.ok());
+    const int32_t best = spec::Argmax(logits->Row(0).subspan(0, tokenizer.vocab_size()));
+    const int32_t wrong = (best + 1) % tokenizer.vocab_size();
+    const uint32_t base = static_cast<uint32_t>(prompt->size());
+    auto verdict = s.Exchange(DraftMessage(0, 0, base, {wrong}, 0));
+    REQUIRE(ErrorCode(verdict) == absl::StatusCode::kOk);
+    REQUIRE(verdict->has_verdict());
+    CHECK(verdict->verdict().status() == v1::VERDICT_STATUS_REJECTED);
+    CHECK(verdict->verdict().token() == best);
+    // A chunk drafted before the edge saw the rejection: epoch 0, dropped.
+    s.stream->Write(DraftMessage(0, 1, base + 1, {wrong}, 0));
+    // The next one resyncs (epoch 1, the correction as its prefix) and is
+    // the one answered: no reply was produced for the stale chunk.
+    auto next = s.Exchange(DraftMessage(1, 2, base, {best}, 1));
+    REQUIRE(ErrorCode(next) == absl::StatusCode::kOk);
+    REQUIRE(next->has_verdict());
+    CHECK(next->verdict().seq() == 2);
+    // Now skip seq 3.
+    auto gap = s.Exchange(DraftMessage(1, 4, base + 2, {best}, 1));
+    CHECK(ErrorCode(gap) == absl::StatusCode::kAborted);
+  }
+  SECTION("a client that vanishes mid-stream is cleaned up") {
+    {
+      RawSession s(address);
+      REQUIRE(ErrorCode(s.Exchange(OpenMessage(tokenizer, *prompt))) == absl::StatusCode::kOk);
+      s.stream->Write(DraftMessage(0, 0, static_cast<uint32_t>(prompt->size()), {1, 2, 3}, 0));
+      s.context.TryCancel();
+    }
+    // Only the well-behaved session (if still running) may remain.
+    CHECK(cloud->resources().sessions->AwaitAtMost(1, absl::Seconds(30)));
+  }
+
+  good.join();
+  INFO(good_result.status().message());
+  REQUIRE(good_result.ok());
+  CHECK(*good_result == reference);
+  CHECK(cloud->resources().sessions->AwaitAtMost(0, absl::Seconds(30)));
+}
+
+}  // namespace
+}  // namespace tandem
