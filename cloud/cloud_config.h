@@ -23,6 +23,7 @@ struct CloudConfig {
   int64_t max_new_tokens = 4096;
   int64_t max_message_bytes = 4 << 20;   // per gRPC message, both directions
   int zstd_level = 3;
+  int64_t zstd_min_bytes = 64;           // smaller payloads are never compressed
   absl::Duration shutdown_grace = absl::Seconds(30);  // SIGTERM: finish sessions
 
   // InvalidArgument naming the field and its range.

@@ -35,6 +35,7 @@ absl::StatusOr<std::unique_ptr<CloudServer>> CloudServer::Start(const CloudConfi
   r.limits.max_draft_tokens = config.max_draft_tokens;
   r.limits.max_new_tokens = config.max_new_tokens;
   r.compression.level = config.zstd_level;
+  r.compression.min_bytes = static_cast<size_t>(config.zstd_min_bytes);
   r.workers = server->workers_.get();
   r.sessions = std::make_unique<SessionCounter>(config.max_sessions);
   server->service_ = std::make_unique<VerifierService>(r);

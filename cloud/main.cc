@@ -31,6 +31,7 @@ ABSL_FLAG(int64_t, max_draft_tokens, 64, "Most drafted tokens in one chunk.");
 ABSL_FLAG(int64_t, max_new_tokens, 4096, "Most tokens one session may generate.");
 ABSL_FLAG(int64_t, max_message_bytes, 4 << 20, "Largest gRPC message either way.");
 ABSL_FLAG(int, zstd_level, 3, "zstd level for payloads that pay to compress.");
+ABSL_FLAG(int64_t, zstd_min_bytes, 64, "Payloads smaller than this are never compressed.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(30),
           "On SIGTERM, how long open sessions may run before they are cancelled.");
 ABSL_FLAG(int, v, 0, "Verbose logging level.");
@@ -61,6 +62,7 @@ int main(int argc, char** argv) {
   config.max_new_tokens = absl::GetFlag(FLAGS_max_new_tokens);
   config.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   config.zstd_level = absl::GetFlag(FLAGS_zstd_level);
+  config.zstd_min_bytes = absl::GetFlag(FLAGS_zstd_min_bytes);
   config.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
 
   auto server = tandem::cloud::CloudServer::Start(config);

@@ -40,6 +40,14 @@ struct GenerationStats {
   int64_t downlink_payload_bytes = 0;
   int64_t downlink_message_bytes = 0;
   int64_t downlink_framed_bytes = 0;
+  // The same, for Draft messages only (uplink per drafted token) and for
+  // Verdicts of rejections, Resample answers included (downlink per rejection).
+  int64_t draft_payload_bytes = 0;
+  int64_t draft_message_bytes = 0;
+  int64_t draft_framed_bytes = 0;
+  int64_t rejection_payload_bytes = 0;
+  int64_t rejection_message_bytes = 0;
+  int64_t rejection_framed_bytes = 0;
   int threads = 0;
 
   double tokens_per_second() const;

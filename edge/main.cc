@@ -64,6 +64,7 @@ ABSL_FLAG(int, residual_candidates, 8, "exact mode: residual candidates per batc
 ABSL_FLAG(int, top_k_return, 16, "topk mode: K entries of p sent on rejection.");
 ABSL_FLAG(int, sparse_top_k, 8, "sparse-draft mode: support of the uploaded q^.");
 ABSL_FLAG(int, zstd_level, 3, "zstd level for payloads that pay to compress.");
+ABSL_FLAG(int64_t, zstd_min_bytes, 64, "Payloads smaller than this are never compressed.");
 ABSL_FLAG(absl::Duration, connect_timeout, absl::Seconds(10), "How long to wait for the cloud.");
 
 namespace {
@@ -195,6 +196,7 @@ absl::StatusOr<tandem::edge::SpeculativeOptions> SpeculativeOptionsFromFlags() {
   options.top_k_return = absl::GetFlag(FLAGS_top_k_return);
   options.sparse_top_k = absl::GetFlag(FLAGS_sparse_top_k);
   options.compression.level = absl::GetFlag(FLAGS_zstd_level);
+  options.compression.min_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_zstd_min_bytes));
   if (absl::GetFlag(FLAGS_draft_min) < 1 ||
       absl::GetFlag(FLAGS_draft_min) > absl::GetFlag(FLAGS_draft_max)) {
     return absl::InvalidArgumentError("--draft-min must be in [1, --draft-max]");

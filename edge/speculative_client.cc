@@ -57,6 +57,11 @@ absl::Status SpeculativeClient::SendMessage(const v1::EdgeMessage& message) {
   stats_.uplink_payload_bytes += bytes.payload;
   stats_.uplink_message_bytes += bytes.message;
   stats_.uplink_framed_bytes += bytes.framed;
+  if (message.has_draft()) {
+    stats_.draft_payload_bytes += bytes.payload;
+    stats_.draft_message_bytes += bytes.message;
+    stats_.draft_framed_bytes += bytes.framed;
+  }
   return transport_.Send(message);
 }
 
@@ -75,6 +80,12 @@ absl::StatusOr<wire::ChunkVerdict> SpeculativeClient::ReceiveVerdict() {
   if (!message.has_verdict()) {
     return absl::InternalError(
         absl::StrCat("expected a Verdict from the cloud, got message kind ", message.kind_case()));
+  }
+  if (message.verdict().status() == v1::VERDICT_STATUS_REJECTED) {
+    const wire::WireBytes bytes = wire::MeasureWireBytes(message);
+    stats_.rejection_payload_bytes += bytes.payload;
+    stats_.rejection_message_bytes += bytes.message;
+    stats_.rejection_framed_bytes += bytes.framed;
   }
   TANDEM_ASSIGN_OR_RETURN(
       wire::ChunkVerdict verdict,
