@@ -59,7 +59,7 @@ void Accumulate(const tandem::edge::GenerationStats& s, Totals& t) {
   t.sum.generated_tokens += s.generated_tokens;
   t.sum.accepted_tokens += s.accepted_tokens;
   t.sum.resample_requests += s.resample_requests;
-  t.draft_tokens += s.draft_tokens;
+  t.draft_tokens += s.sent_draft_tokens;
   t.rejections += s.rejections;
 }
 
@@ -102,6 +102,7 @@ int main(int argc, char** argv) {
                                       v1::VERIFICATION_MODE_TOPK}) {
       tandem::edge::SpeculativeOptions options;
       options.verification = mode;
+      options.decoding = tandem::edge::DecodingMode::kSync;
       options.sampling.temperature = absl::GetFlag(FLAGS_temperature);
       options.max_tokens = absl::GetFlag(FLAGS_max_tokens);
       options.draft_max = absl::GetFlag(FLAGS_draft_max);
@@ -136,6 +137,7 @@ int main(int argc, char** argv) {
           Ratio(s.rejection_message_bytes, totals.rejections),
           Ratio(s.rejection_framed_bytes, totals.rejections),
           Ratio(s.accepted_tokens, totals.draft_tokens), s.resample_requests);
+      // (sync decoding: every drafted token sent is verified)
       const nlohmann::json row = {
           {"bench", "protocol_bytes"}, {"git_sha", absl::GetFlag(FLAGS_git_sha)},
           {"mode", name}, {"zstd", zstd}, {"temperature", absl::GetFlag(FLAGS_temperature)},

@@ -157,6 +157,7 @@ absl::Status VerifierSession::HandleOpen(const v1::Open& open, const Emit& emit)
                           target_.Forward(tokens_, *cache_, model::LogitRows::kLast));
   pending_p_ = TargetDistribution(logits.Row(0));
   opened_ = true;
+  last_verdict_at_ = absl::Now();
 
   v1::CloudMessage reply;
   v1::Opened* opened = reply.mutable_opened();
@@ -280,6 +281,11 @@ absl::Status VerifierSession::HandleDraft(const v1::Draft& draft, const Emit& em
   TANDEM_ASSIGN_OR_RETURN(wire::ChunkVerdict verdict, Verify(chunk, logits));
   verdict.verify_us = MicrosSince(start);
   verdict.echo_sent_at_us = chunk.sent_at_us;
+  if (last_verdict_at_) {
+    verdict.cloud_idle_us =
+        std::max<int64_t>(0, absl::ToInt64Microseconds(start - *last_verdict_at_));
+  }
+  last_verdict_at_ = absl::Now();
   Send(verdict, emit);
   return absl::OkStatus();
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "common/model/llama_model.h"
 #include "common/model/model_identity.h"
 #include "common/spec/counter_rng.h"
@@ -128,6 +129,8 @@ class VerifierSession {
   std::vector<float> rejected_p_;
   uint32_t next_draw_ = 0;
   bool ar_active_ = false;
+  // When the last verdict was produced (start of a possible idle period).
+  std::optional<absl::Time> last_verdict_at_;
 };
 
 }  // namespace tandem::cloud

@@ -57,11 +57,14 @@ absl::StatusOr<std::vector<DraftedToken>> Drafter::Propose(const std::vector<int
         "drafting ", n, " tokens after ", sequence.size(), " exceeds the draft context ",
         cache_->capacity()));
   }
-  // Keep the agreeing prefix, but always re-run at least the last committed
-  // token: its logits (for the next position) are not kept between calls.
+  // Keep the agreeing prefix of the cache. When it covers the whole sequence
+  // the logits of the last forward predict the next position; otherwise (or
+  // if they were not kept) re-run from the first disagreeing token.
   size_t keep = 0;
-  const size_t limit = std::min(cached_.size(), sequence.size() - 1);
+  const size_t limit = std::min(cached_.size(), sequence.size());
   while (keep < limit && cached_[keep] == sequence[keep]) ++keep;
+  const bool reuse = keep == sequence.size() && keep == cached_.size() && !next_logits_.empty();
+  if (!reuse && keep == sequence.size()) --keep;
   TANDEM_RETURN_IF_ERROR(cache_->Truncate(static_cast<int64_t>(keep)));
   cached_.resize(keep);
 
@@ -69,10 +72,13 @@ absl::StatusOr<std::vector<DraftedToken>> Drafter::Propose(const std::vector<int
   std::vector<int32_t> input(sequence.begin() + keep, sequence.end());
   std::vector<DraftedToken> drafted;
   for (int i = 0; i < n; ++i) {
-    TANDEM_ASSIGN_OR_RETURN(model::Logits logits,
-                            model_.Forward(input, *cache_, model::LogitRows::kLast));
-    cached_.insert(cached_.end(), input.begin(), input.end());
-    drafted.push_back(Choose(logits.Row(0), static_cast<int64_t>(cached_.size())));
+    if (!input.empty()) {
+      TANDEM_ASSIGN_OR_RETURN(model::Logits logits,
+                              model_.Forward(input, *cache_, model::LogitRows::kLast));
+      cached_.insert(cached_.end(), input.begin(), input.end());
+      next_logits_ = std::move(logits.values);
+    }
+    drafted.push_back(Choose(next_logits_, static_cast<int64_t>(cached_.size())));
     input = {drafted.back().id};
   }
   model_time_ += absl::Now() - start;

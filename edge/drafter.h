@@ -65,6 +65,9 @@ class Drafter {
   const spec::CounterRng rng_;
   std::unique_ptr<model::KvCache> cache_;
   std::vector<int32_t> cached_;  // tokens whose keys/values are in cache_
+  // Logits predicting position cached_.size() from the last forward, so
+  // drafting one token at a time needs one forward per token.
+  std::vector<float> next_logits_;  // [vocab] or empty
   absl::Duration model_time_;
 };
 

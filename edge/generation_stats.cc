@@ -27,6 +27,10 @@ double GenerationStats::acceptance_rate() const {
   return draft_tokens > 0 ? static_cast<double>(accepted_tokens) / draft_tokens : 0.0;
 }
 
+double GenerationStats::mean_in_flight() const {
+  return chunks > 0 ? static_cast<double>(in_flight_sum) / chunks : 0.0;
+}
+
 double GenerationStats::mean_accepted_length() const {
   return rounds > 0 ? 1.0 + static_cast<double>(accepted_tokens) / rounds : 0.0;
 }
@@ -53,6 +57,17 @@ std::string GenerationStats::ToText() const {
         rejections, absl::ToDoubleMilliseconds(draft_time),
         absl::ToDoubleMilliseconds(verify_time),
         rtt_samples > 0 ? absl::ToDoubleMilliseconds(rtt_total) / rtt_samples : 0.0);
+  }
+  if (chunks > 0) {
+    const double total_ms = absl::ToDoubleMilliseconds(total_time);
+    out += absl::StrFormat(
+        "pipeline           %d chunks, %.2f in flight on average, %d wasted draft tokens\n"
+        "bubbles            edge waited %.1f ms (%.1f%%), cloud idle %.1f ms (%.1f%%)\n",
+        chunks, mean_in_flight(), wasted_draft_tokens,
+        absl::ToDoubleMilliseconds(edge_wait_time),
+        total_ms > 0 ? 100 * absl::ToDoubleMilliseconds(edge_wait_time) / total_ms : 0.0,
+        absl::ToDoubleMilliseconds(cloud_idle_time),
+        total_ms > 0 ? 100 * absl::ToDoubleMilliseconds(cloud_idle_time) / total_ms : 0.0);
   }
   if (uplink_message_bytes + downlink_message_bytes > 0) {
     out += absl::StrFormat(
@@ -105,6 +120,22 @@ std::string GenerationStats::ToJson() const {
       {"rejection_framed_bytes", rejection_framed_bytes},
       {"uplink_bytes_per_token", PerToken(uplink_message_bytes, generated_tokens)},
       {"downlink_bytes_per_token", PerToken(downlink_message_bytes, generated_tokens)},
+      {"chunks", chunks},
+      {"sent_draft_tokens", sent_draft_tokens},
+      {"rollbacks", rejections},
+      {"wasted_draft_tokens", wasted_draft_tokens},
+      {"stale_verdicts", stale_verdicts},
+      {"edge_wait_ms", absl::ToDoubleMilliseconds(edge_wait_time)},
+      {"cloud_idle_ms", absl::ToDoubleMilliseconds(cloud_idle_time)},
+      {"edge_idle_pct", absl::ToDoubleMilliseconds(total_time) > 0
+                            ? 100 * absl::ToDoubleMilliseconds(edge_wait_time) /
+                                  absl::ToDoubleMilliseconds(total_time)
+                            : 0.0},
+      {"cloud_idle_pct", absl::ToDoubleMilliseconds(total_time) > 0
+                             ? 100 * absl::ToDoubleMilliseconds(cloud_idle_time) /
+                                   absl::ToDoubleMilliseconds(total_time)
+                             : 0.0},
+      {"mean_in_flight", mean_in_flight()},
       {"threads", threads},
   };
   return j.dump();

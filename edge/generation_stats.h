@@ -48,7 +48,18 @@ struct GenerationStats {
   int64_t rejection_payload_bytes = 0;
   int64_t rejection_message_bytes = 0;
   int64_t rejection_framed_bytes = 0;
+
+  // Pipelined decoding.
+  int64_t chunks = 0;                // Draft messages sent
+  int64_t sent_draft_tokens = 0;     // drafted tokens sent, stale chunks included
+  int64_t wasted_draft_tokens = 0;   // drafted, then discarded after a rejection
+  int64_t stale_verdicts = 0;        // verdicts of an older epoch, ignored
+  absl::Duration edge_wait_time;     // edge blocked waiting for a verdict
+  absl::Duration cloud_idle_time;    // cloud waited for the next chunk (reported)
+  int64_t in_flight_sum = 0;         // chunks in flight, summed at each send
   int threads = 0;
+
+  double mean_in_flight() const;
 
   double tokens_per_second() const;
   // Time per output token after the first (TPOT).

@@ -27,7 +27,11 @@ absl::StatusOr<std::unique_ptr<GrpcVerifierTransport>> GrpcVerifierTransport::Co
 }
 
 absl::Status GrpcVerifierTransport::Send(const tandem::v1::EdgeMessage& message) {
-  if (writes_done_ || !stream_->Write(message)) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (writes_done_) return absl::FailedPreconditionError("Send after CloseSend");
+  }
+  if (!stream_->Write(message)) {
     return absl::UnavailableError("the stream to tandem-cloud is closed");
   }
   return absl::OkStatus();
@@ -36,24 +40,40 @@ absl::Status GrpcVerifierTransport::Send(const tandem::v1::EdgeMessage& message)
 absl::StatusOr<tandem::v1::CloudMessage> GrpcVerifierTransport::Receive() {
   tandem::v1::CloudMessage message;
   if (stream_->Read(&message)) return message;
-  absl::Status status = Finish();
+  absl::Status status = FinishCall();
   if (status.ok()) return absl::UnavailableError("tandem-cloud ended the stream");
   return status;
 }
 
-absl::Status GrpcVerifierTransport::Finish() {
-  if (finished_) return final_status_;
-  if (!writes_done_) {
-    stream_->WritesDone();
-    writes_done_ = true;
+void GrpcVerifierTransport::CloseSend() {
+  absl::MutexLock lock(&mu_);
+  if (writes_done_) return;
+  writes_done_ = true;
+  stream_->WritesDone();
+}
+
+void GrpcVerifierTransport::Cancel() { context_.TryCancel(); }
+
+absl::Status GrpcVerifierTransport::FinishCall() {
+  absl::MutexLock lock(&mu_);
+  if (!finished_) {
+    final_status_ = wire::GrpcToStatus(stream_->Finish());
+    finished_ = true;
   }
-  // Drain what the server still sends so Finish can complete.
+  return final_status_;
+}
+
+absl::Status GrpcVerifierTransport::Finish() {
+  CloseSend();
+  {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return final_status_;
+  }
+  // Drain what the server still sends so the call can complete.
   tandem::v1::CloudMessage ignored;
   while (stream_->Read(&ignored)) {
   }
-  final_status_ = wire::GrpcToStatus(stream_->Finish());
-  finished_ = true;
-  return final_status_;
+  return FinishCall();
 }
 
 }  // namespace tandem::edge

@@ -6,7 +6,9 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "edge/verifier_transport.h"
 #include "proto/tandem/v1/tandem.grpc.pb.h"
@@ -28,6 +30,8 @@ class GrpcVerifierTransport final : public VerifierTransport {
 
   absl::Status Send(const tandem::v1::EdgeMessage& message) override;
   absl::StatusOr<tandem::v1::CloudMessage> Receive() override;
+  void CloseSend() override;
+  void Cancel() override;
   absl::Status Finish() override;
 
  private:
@@ -38,9 +42,13 @@ class GrpcVerifierTransport final : public VerifierTransport {
   grpc::ClientContext context_;
   std::unique_ptr<grpc::ClientReaderWriter<tandem::v1::EdgeMessage, tandem::v1::CloudMessage>>
       stream_;
-  bool writes_done_ = false;
-  bool finished_ = false;
-  absl::Status final_status_;
+  // Finishes the call once the read side has ended.
+  absl::Status FinishCall();
+
+  absl::Mutex mu_;
+  bool writes_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status final_status_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace tandem::edge

@@ -1,8 +1,10 @@
 // tandem-edge: the edge side of Tandem.
 //
 //   tandem-edge generate --model DRAFT_DIR --cloud HOST:PORT --prompt "..."
-//       Speculative decoding against tandem-cloud (--decoding sync, the
-//       default) or cloud-only autoregressive decoding (--decoding cloud).
+//       Speculative decoding against tandem-cloud: the asynchronous pipeline
+//       (--decoding pipelined, the default) or one chunk at a time
+//       (--decoding sync); or cloud-only autoregressive decoding
+//       (--decoding cloud).
 //       --mode exact|sparse-draft|topk picks the verification mode.
 //   tandem-edge generate --local --model DIR --prompt "..."
 //       Runs one model alone on this machine (the edge-only / target-only
@@ -54,12 +56,16 @@ ABSL_FLAG(bool, json, false,
 ABSL_FLAG(std::vector<std::string>, stop_ids, {},
           "Extra token ids that end generation, comma-separated (--local).");
 ABSL_FLAG(std::string, cloud, "", "tandem-cloud address HOST:PORT.");
-ABSL_FLAG(std::string, decoding, "sync",
-          "sync (speculative, one chunk in flight), cloud (cloud-only AR), or edge "
-          "(draft model alone, like --local).");
+ABSL_FLAG(std::string, decoding, "pipelined",
+          "pipelined (speculative, drafting continues while chunks are verified), sync "
+          "(speculative, one chunk in flight), cloud (cloud-only AR), or edge (draft model "
+          "alone, like --local).");
 ABSL_FLAG(std::string, mode, "exact", "Verification mode: exact, sparse-draft or topk.");
 ABSL_FLAG(int, draft_max, 4, "Most tokens drafted per chunk (gamma in sync mode).");
-ABSL_FLAG(int, draft_min, 1, "Fewest tokens per chunk the adaptive controller may choose.");
+ABSL_FLAG(int, draft_min, 1,
+          "Shortest chunk: pipelined mode cuts a chunk this short when the cloud would idle.");
+ABSL_FLAG(int, draft_ahead, 16,
+          "Pipelined: most drafted tokens beyond the last verdict (D, >= --draft-max).");
 ABSL_FLAG(int, residual_candidates, 8, "exact mode: residual candidates per batch (m).");
 ABSL_FLAG(int, top_k_return, 16, "topk mode: K entries of p sent on rejection.");
 ABSL_FLAG(int, sparse_top_k, 8, "sparse-draft mode: support of the uploaded q^.");
@@ -174,13 +180,15 @@ absl::StatusOr<tandem::v1::VerificationMode> ParseMode(const std::string& name) 
 absl::StatusOr<tandem::edge::SpeculativeOptions> SpeculativeOptionsFromFlags() {
   tandem::edge::SpeculativeOptions options;
   const std::string decoding = absl::GetFlag(FLAGS_decoding);
-  if (decoding == "sync") {
+  if (decoding == "pipelined") {
+    options.decoding = tandem::edge::DecodingMode::kPipelined;
+  } else if (decoding == "sync") {
     options.decoding = tandem::edge::DecodingMode::kSync;
   } else if (decoding == "cloud") {
     options.decoding = tandem::edge::DecodingMode::kCloudAr;
   } else {
     return absl::InvalidArgumentError(
-        absl::StrCat("--decoding=", decoding, ": use sync, cloud or edge"));
+        absl::StrCat("--decoding=", decoding, ": use pipelined, sync, cloud or edge"));
   }
   auto mode = ParseMode(absl::GetFlag(FLAGS_mode));
   if (!mode.ok()) return mode.status();
@@ -192,15 +200,13 @@ absl::StatusOr<tandem::edge::SpeculativeOptions> SpeculativeOptionsFromFlags() {
   options.seed = absl::GetFlag(FLAGS_seed);
   options.max_tokens = absl::GetFlag(FLAGS_max_tokens);
   options.draft_max = absl::GetFlag(FLAGS_draft_max);
+  options.draft_min = absl::GetFlag(FLAGS_draft_min);
+  options.draft_ahead = std::max(absl::GetFlag(FLAGS_draft_ahead), options.draft_max);
   options.residual_candidates = absl::GetFlag(FLAGS_residual_candidates);
   options.top_k_return = absl::GetFlag(FLAGS_top_k_return);
   options.sparse_top_k = absl::GetFlag(FLAGS_sparse_top_k);
   options.compression.level = absl::GetFlag(FLAGS_zstd_level);
   options.compression.min_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_zstd_min_bytes));
-  if (absl::GetFlag(FLAGS_draft_min) < 1 ||
-      absl::GetFlag(FLAGS_draft_min) > absl::GetFlag(FLAGS_draft_max)) {
-    return absl::InvalidArgumentError("--draft-min must be in [1, --draft-max]");
-  }
   if (absl::Status s = options.Validate(); !s.ok()) return s;
   return options;
 }

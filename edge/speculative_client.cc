@@ -36,6 +36,12 @@ absl::Status SpeculativeOptions::Validate() const {
   TANDEM_RETURN_IF_ERROR(sampling.Validate());
   if (max_tokens <= 0) return absl::InvalidArgumentError("--max-tokens must be positive");
   if (draft_max < 1) return absl::InvalidArgumentError("--draft-max must be >= 1");
+  if (draft_min < 1 || draft_min > draft_max) {
+    return absl::InvalidArgumentError("--draft-min must be in [1, --draft-max]");
+  }
+  if (draft_ahead < draft_max) {
+    return absl::InvalidArgumentError("--draft-ahead must be >= --draft-max");
+  }
   if (residual_candidates < 1 || top_k_return < 1 || sparse_top_k < 1) {
     return absl::InvalidArgumentError(
         "--residual-candidates, --top-k-return and --sparse-top-k must be >= 1");
@@ -66,7 +72,13 @@ absl::Status SpeculativeClient::SendMessage(const v1::EdgeMessage& message) {
 }
 
 absl::StatusOr<v1::CloudMessage> SpeculativeClient::ReceiveMessage() {
-  TANDEM_ASSIGN_OR_RETURN(v1::CloudMessage message, transport_.Receive());
+  TANDEM_ASSIGN_OR_RETURN(v1::CloudMessage message,
+                          receiver_ != nullptr ? receiver_->Pop(&stats_.edge_wait_time)
+                                               : transport_.Receive());
+  return Received(std::move(message));
+}
+
+absl::StatusOr<v1::CloudMessage> SpeculativeClient::Received(v1::CloudMessage message) {
   const wire::WireBytes bytes = wire::MeasureWireBytes(message);
   stats_.downlink_payload_bytes += bytes.payload;
   stats_.downlink_message_bytes += bytes.message;
@@ -77,6 +89,11 @@ absl::StatusOr<v1::CloudMessage> SpeculativeClient::ReceiveMessage() {
 
 absl::StatusOr<wire::ChunkVerdict> SpeculativeClient::ReceiveVerdict() {
   TANDEM_ASSIGN_OR_RETURN(v1::CloudMessage message, ReceiveMessage());
+  return DecodeVerdictMessage(message);
+}
+
+absl::StatusOr<wire::ChunkVerdict> SpeculativeClient::DecodeVerdictMessage(
+    const v1::CloudMessage& message) {
   if (!message.has_verdict()) {
     return absl::InternalError(
         absl::StrCat("expected a Verdict from the cloud, got message kind ", message.kind_case()));
@@ -98,6 +115,7 @@ absl::StatusOr<wire::ChunkVerdict> SpeculativeClient::ReceiveVerdict() {
     ++stats_.rtt_samples;
   }
   stats_.verify_time += absl::Microseconds(verdict.verify_us);
+  stats_.cloud_idle_time += absl::Microseconds(verdict.cloud_idle_us);
   return verdict;
 }
 
@@ -170,7 +188,9 @@ absl::StatusOr<std::vector<int32_t>> SpeculativeClient::Generate(
   }
   prompt_length_ = static_cast<int64_t>(sequence_.size());
   stats_ = GenerationStats();
-  stats_.decoding = cloud_ar ? "cloud" : "sync";
+  stats_.decoding = cloud_ar ? "cloud"
+                    : options_.decoding == DecodingMode::kSync ? "sync"
+                                                               : "pipelined";
   stats_.verification = cloud_ar ? "" : VerificationName(options_.verification);
   stats_.prompt_tokens = prompt_length_;
   stats_.stop_reason = "max_tokens";
@@ -180,8 +200,19 @@ absl::StatusOr<std::vector<int32_t>> SpeculativeClient::Generate(
   done_ = false;
   epoch_ = 0;
   start_ = absl::Now();
-  TANDEM_RETURN_IF_ERROR(Open(sequence_, cloud_ar ? v1::DECODING_MODE_CLOUD_AR
-                                                  : v1::DECODING_MODE_SYNC));
+  const v1::DecodingMode decoding = cloud_ar ? v1::DECODING_MODE_CLOUD_AR
+                                    : options_.decoding == DecodingMode::kSync
+                                        ? v1::DECODING_MODE_SYNC
+                                        : v1::DECODING_MODE_PIPELINED;
+  TANDEM_RETURN_IF_ERROR(Open(sequence_, decoding));
+  if (options_.decoding == DecodingMode::kPipelined) {
+    // RunPipelined ends the stream itself (its receiver thread reads it).
+    TANDEM_RETURN_IF_ERROR(RunPipelined());
+    if (on_text_) on_text_(detokenizer_->Flush());
+    if (drafter_) stats_.draft_time = drafter_->model_time();
+    if (stats != nullptr) *stats = stats_;
+    return std::vector<int32_t>(sequence_.begin() + prompt_length_, sequence_.end());
+  }
   TANDEM_RETURN_IF_ERROR(cloud_ar ? RunCloudAr() : RunSync());
   if (on_text_) on_text_(detokenizer_->Flush());
   v1::EdgeMessage close;
@@ -212,7 +243,7 @@ absl::Status SpeculativeClient::RunCloudAr() {
   return absl::OkStatus();
 }
 
-absl::Status SpeculativeClient::RunSync() {
+absl::StatusOr<std::unique_ptr<Drafter>> SpeculativeClient::MakeDrafter() const {
   Drafter::Options draft_options;
   draft_options.sampling = options_.sampling;
   draft_options.seed = options_.seed;
@@ -223,13 +254,19 @@ absl::Status SpeculativeClient::RunSync() {
   draft_options.vocab_size = tokenizer_.vocab_size();
   draft_options.capacity = std::min<int64_t>(
       draft_->config().max_position_embeddings,
-      std::max<int64_t>(max_context_, prompt_length_ + options_.max_tokens + options_.draft_max + 2));
-  TANDEM_ASSIGN_OR_RETURN(drafter_, Drafter::Create(*draft_, draft_options));
+      std::max<int64_t>(max_context_, prompt_length_ + options_.max_tokens + options_.draft_ahead + 2));
+  return Drafter::Create(*draft_, draft_options);
+}
 
+absl::Status SpeculativeClient::RunSync() {
+  TANDEM_ASSIGN_OR_RETURN(drafter_, MakeDrafter());
+  const int64_t capacity = std::min<int64_t>(
+      draft_->config().max_position_embeddings,
+      std::max<int64_t>(max_context_, prompt_length_ + options_.max_tokens + options_.draft_ahead + 2));
   std::vector<int32_t> unsent;  // committed tokens the cloud has not seen
   uint32_t seq = 0;
   while (!done_) {
-    const int64_t room = std::min(max_context_, draft_options.capacity) -
+    const int64_t room = std::min(max_context_, capacity) -
                          static_cast<int64_t>(sequence_.size()) - 1;
     const int gamma = static_cast<int>(std::min<int64_t>(
         {options_.draft_max, cloud_max_draft_, options_.max_tokens - stats_.generated_tokens,
@@ -263,6 +300,7 @@ absl::Status SpeculativeClient::RunSync() {
     }
     ++stats_.rounds;
     stats_.draft_tokens += gamma;
+    stats_.sent_draft_tokens += gamma;
     stats_.accepted_tokens += verdict.n_accepted;
     unsent.clear();
     for (uint32_t i = 0; i < verdict.n_accepted && !done_; ++i) Commit(drafted[i].id);
@@ -328,6 +366,105 @@ absl::StatusOr<int32_t> SpeculativeClient::ResolveExact(wire::ChunkVerdict verdi
     TANDEM_RETURN_IF_ERROR(SendMessage(message));
     TANDEM_ASSIGN_OR_RETURN(verdict, ReceiveVerdict());
   }
+}
+
+}  // namespace tandem::edge
+
+namespace tandem::edge {
+
+absl::Status SpeculativeClient::RunPipelined() {
+  TANDEM_ASSIGN_OR_RETURN(drafter_, MakeDrafter());
+  PipelineOptions pipeline;
+  pipeline.chunk_tokens = std::min<int>(options_.draft_max, static_cast<int>(cloud_max_draft_));
+  pipeline.min_chunk = std::min(options_.draft_min, pipeline.chunk_tokens);
+  pipeline.draft_ahead = options_.draft_ahead;
+  PipelineState state(pipeline, sequence_);
+  VerdictReceiver receiver(transport_);
+  receiver_ = &receiver;
+  absl::Status status = absl::OkStatus();
+  while (!done_ && status.ok()) {
+    // Apply whatever verdicts have arrived, without waiting.
+    while (!done_ && status.ok()) {
+      std::optional<absl::StatusOr<v1::CloudMessage>> message = receiver.TryPop();
+      if (!message) break;
+      status = message->ok() ? ApplyPipelined(**message, state) : message->status();
+    }
+    if (done_ || !status.ok()) break;
+    // Draft one more token if the budget allows: never beyond what could
+    // still be committed, the draft-ahead limit D, or the context.
+    const int64_t budget = options_.max_tokens - stats_.generated_tokens - state.ahead();
+    const int64_t room = max_context_ - static_cast<int64_t>(state.committed().size()) -
+                         state.ahead() - 2;
+    const bool can_draft = state.CanDraft() && budget > 0 && room > 0;
+    if (can_draft) {
+      absl::StatusOr<std::vector<DraftedToken>> drafted =
+          drafter_->Propose(state.SpeculativeSequence(), 1);
+      if (!drafted.ok()) {
+        status = drafted.status();
+        break;
+      }
+      state.AddDrafted(std::move(drafted->front()));
+    }
+    const bool more_drafts = state.CanDraft() && budget - (can_draft ? 1 : 0) > 0 && room > 1;
+    if (state.ShouldSend(/*no_more_drafts=*/!more_drafts)) {
+      stats_.in_flight_sum += state.in_flight_chunks();
+      wire::DraftChunk chunk = state.TakeChunk();
+      chunk.sent_at_us = NowMicros();
+      stats_.sent_draft_tokens += static_cast<int64_t>(chunk.n_draft());
+      ++stats_.chunks;
+      v1::EdgeMessage message;
+      wire::EncodeDraft(chunk, options_.verification, options_.sampling.greedy(),
+                        options_.compression, message.mutable_draft());
+      status = SendMessage(message);
+      continue;
+    }
+    if (!can_draft) {
+      if (state.in_flight_chunks() == 0) {
+        stats_.stop_reason = "context_full";
+        break;
+      }
+      // At the draft-ahead limit (or out of budget): wait for a verdict.
+      absl::StatusOr<v1::CloudMessage> message = receiver.Pop(&stats_.edge_wait_time);
+      status = message.ok() ? ApplyPipelined(*message, state) : message.status();
+    }
+  }
+  if (status.ok()) {
+    v1::EdgeMessage close;
+    close.mutable_close();
+    SendMessage(close).IgnoreError();  // the session is over either way
+    transport_.CloseSend();
+  } else {
+    transport_.Cancel();
+  }
+  // The receiver thread ends with the stream; join it before returning.
+  receiver_ = nullptr;
+  return status;
+}
+
+absl::Status SpeculativeClient::ApplyPipelined(const v1::CloudMessage& received,
+                                               PipelineState& state) {
+  TANDEM_ASSIGN_OR_RETURN(v1::CloudMessage message, Received(received));
+  TANDEM_ASSIGN_OR_RETURN(wire::ChunkVerdict verdict, DecodeVerdictMessage(message));
+  TANDEM_ASSIGN_OR_RETURN(PipelineState::Outcome outcome, state.Apply(verdict));
+  if (outcome.stale) {
+    ++stats_.stale_verdicts;
+    return absl::OkStatus();
+  }
+  ++stats_.rounds;
+  stats_.draft_tokens += outcome.verified_drafts;
+  stats_.accepted_tokens += static_cast<int64_t>(outcome.committed.size());
+  for (int32_t token : outcome.committed) {
+    if (!Commit(token)) return absl::OkStatus();
+  }
+  if (!outcome.rejected) return absl::OkStatus();
+  ++stats_.rejections;
+  stats_.wasted_draft_tokens += outcome.wasted_tokens;
+  epoch_ = state.epoch();
+  TANDEM_ASSIGN_OR_RETURN(int32_t correction,
+                          ResolveCorrection(verdict, *outcome.rejected, outcome.rejected_position));
+  state.CommitCorrection(correction);
+  Commit(correction);
+  return absl::OkStatus();
 }
 
 }  // namespace tandem::edge

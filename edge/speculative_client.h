@@ -19,23 +19,28 @@
 #include "common/wire/zstd_codec.h"
 #include "edge/drafter.h"
 #include "edge/generation_stats.h"
+#include "edge/pipeline_state.h"
+#include "edge/verdict_receiver.h"
 #include "edge/verifier_transport.h"
 #include "proto/tandem/v1/tandem.pb.h"
 
 namespace tandem::edge {
 
 enum class DecodingMode {
-  kSync,     // draft gamma, wait for the verdict (+ bonus token)
-  kCloudAr,  // the cloud samples every token; the edge only streams
+  kPipelined,  // keep drafting while chunks are verified (design §6)
+  kSync,       // draft gamma, wait for the verdict (+ bonus token)
+  kCloudAr,    // the cloud samples every token; the edge only streams
 };
 
 struct SpeculativeOptions {
-  DecodingMode decoding = DecodingMode::kSync;
+  DecodingMode decoding = DecodingMode::kPipelined;
   tandem::v1::VerificationMode verification = tandem::v1::VERIFICATION_MODE_EXACT;
   spec::SamplingParams sampling;
   uint64_t seed = 0;
   int64_t max_tokens = 128;
   int draft_max = 4;                // gamma: drafted tokens per chunk
+  int draft_min = 1;                // pipelined: shortest chunk sent when the cloud idles
+  int draft_ahead = 16;             // pipelined: D, drafted tokens beyond the last verdict
   int residual_candidates = 8;      // exact mode: m per batch
   int max_resample_rounds = 4;      // then ask for the dense p
   int top_k_return = 16;            // topk mode: K
@@ -49,6 +54,8 @@ struct SpeculativeOptions {
 // drafts with the draft model, sends chunks, applies verdicts (accepting,
 // resolving corrections: in exact mode the edge accepts a residual candidate
 // y with probability max(0, 1 - q(y)/p(y))), and streams committed text.
+// Pipelined (default): drafting continues while chunks are in flight, up to
+// draft_ahead tokens beyond the last verdict; a rejection flushes by epoch.
 // Synchronous: one chunk in flight. Stops at the target's stop ids (sent in
 // Opened) or after max_tokens.
 class SpeculativeClient {
@@ -65,10 +72,17 @@ class SpeculativeClient {
  private:
   absl::Status Open(const std::vector<int32_t>& prompt, tandem::v1::DecodingMode decoding);
   absl::Status RunSync();
+  absl::Status RunPipelined();
+  // Applies one verdict in pipelined mode (commits, resolves a rejection).
+  absl::Status ApplyPipelined(const tandem::v1::CloudMessage& message, PipelineState& state);
+  absl::StatusOr<std::unique_ptr<Drafter>> MakeDrafter() const;
   absl::Status RunCloudAr();
   absl::Status SendMessage(const tandem::v1::EdgeMessage& message);
   absl::StatusOr<tandem::v1::CloudMessage> ReceiveMessage();
+  // Byte accounting and Error -> Status for every message from the cloud.
+  absl::StatusOr<tandem::v1::CloudMessage> Received(tandem::v1::CloudMessage message);
   absl::StatusOr<wire::ChunkVerdict> ReceiveVerdict();
+  absl::StatusOr<wire::ChunkVerdict> DecodeVerdictMessage(const tandem::v1::CloudMessage& message);
   // The token at the rejected position `position` given the verdict.
   absl::StatusOr<int32_t> ResolveCorrection(const wire::ChunkVerdict& verdict,
                                             const DraftedToken& rejected, int64_t position);
@@ -93,6 +107,7 @@ class SpeculativeClient {
   int64_t cloud_max_draft_ = 0;
   absl::flat_hash_set<int32_t> stop_ids_;
   uint32_t epoch_ = 0;
+  VerdictReceiver* receiver_ = nullptr;  // pipelined: messages come from here
   GenerationStats stats_;
   absl::Time start_;
   bool done_ = false;

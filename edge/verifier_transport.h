@@ -8,8 +8,9 @@
 namespace tandem::edge {
 
 // The edge's view of one session stream to the cloud verifier: gRPC in
-// production (GrpcVerifierTransport), in-process or delayed in tests.
-// Send and Receive may be called from different threads (one each).
+// production (GrpcVerifierTransport), delayed or scripted in tests.
+// Send and Receive may be called from different threads (one each);
+// CloseSend and Cancel from any thread; Finish only when no Receive runs.
 class VerifierTransport {
  public:
   virtual ~VerifierTransport() = default;
@@ -19,7 +20,12 @@ class VerifierTransport {
   // Blocks for the next message. When the stream has ended, returns its
   // final status (OK becomes an Unavailable "stream ended" error).
   virtual absl::StatusOr<tandem::v1::CloudMessage> Receive() = 0;
-  // Half-closes the stream and returns the server's final status.
+  // Half-closes the sending side (idempotent): the server then ends the
+  // stream, and a blocked Receive returns.
+  virtual void CloseSend() = 0;
+  // Aborts the stream (error paths): unblocks Send and Receive.
+  virtual void Cancel() = 0;
+  // Half-closes the stream, drains it and returns the server's final status.
   virtual absl::Status Finish() = 0;
 };
 

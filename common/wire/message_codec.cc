@@ -177,6 +177,7 @@ void EncodeVerdict(const ChunkVerdict& verdict, const CompressionPolicy& policy,
   out->set_verify_us(verdict.verify_us);
   out->set_echo_sent_at_us(verdict.echo_sent_at_us);
   out->set_queue_us(verdict.queue_us);
+  out->set_cloud_idle_us(verdict.cloud_idle_us);
 }
 
 absl::StatusOr<ChunkVerdict> DecodeVerdict(const v1::Verdict& v, int32_t vocab_size,
@@ -213,6 +214,7 @@ absl::StatusOr<ChunkVerdict> DecodeVerdict(const v1::Verdict& v, int32_t vocab_s
   verdict.verify_us = v.verify_us();
   verdict.echo_sent_at_us = v.echo_sent_at_us();
   verdict.queue_us = v.queue_us();
+  verdict.cloud_idle_us = v.cloud_idle_us();
   return verdict;
 }
 

@@ -44,6 +44,7 @@ struct ChunkVerdict {
   int64_t verify_us = 0;
   int64_t echo_sent_at_us = 0;
   int64_t queue_us = 0;
+  int64_t cloud_idle_us = 0;
 };
 
 }  // namespace tandem::wire

@@ -1,0 +1,98 @@
+#ifndef TANDEM_EDGE_PIPELINE_STATE_H_
+#define TANDEM_EDGE_PIPELINE_STATE_H_
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/wire/messages.h"
+#include "edge/drafter.h"
+
+namespace tandem::edge {
+
+struct PipelineOptions {
+  int chunk_tokens = 4;   // gamma: drafted tokens per chunk
+  int min_chunk = 1;      // a chunk may be cut this short when the cloud idles
+  int draft_ahead = 16;   // D: drafted tokens beyond the last verdict, at most
+};
+
+// Bookkeeping of the asynchronous pipeline on the edge (design §6), free of
+// threads, clocks and sockets so its ordering and epoch rules are unit
+// tested with scripted verdicts:
+//  - drafted tokens go into the open chunk; TakeChunk turns it into an
+//    in-flight chunk with the next sequence number, the current epoch and
+//    the committed-but-unsent prefix (a correction) in front;
+//  - verdicts arrive in chunk order. An all-accepted verdict commits its
+//    chunk. A rejection commits the accepted part, hands back the rejected
+//    draft (its q~ resolves the correction), discards every later in-flight
+//    chunk and the open chunk (their tokens were drafted on a rejected
+//    token), and bumps the epoch; verdicts of older epochs are ignored.
+// Tokens are "committed" here when the cloud verified them; the caller
+// streams them and decides when generation ends.
+class PipelineState {
+ public:
+  PipelineState(PipelineOptions options, std::vector<int32_t> prompt);
+
+  // committed tokens, then every drafted token not yet verified (in-flight
+  // chunks, then the open chunk): the context the next draft extends.
+  std::vector<int32_t> SpeculativeSequence() const;
+  const std::vector<int32_t>& committed() const { return committed_; }
+
+  // Drafted tokens not yet verified (in flight + open chunk).
+  int64_t ahead() const;
+  bool CanDraft() const { return ahead() < options_.draft_ahead; }
+  void AddDrafted(DraftedToken token) { open_chunk_.push_back(std::move(token)); }
+  int open_chunk_size() const { return static_cast<int>(open_chunk_.size()); }
+  int in_flight_chunks() const { return static_cast<int>(in_flight_.size()); }
+
+  // Whether the open chunk should be sent now: it is full, or the cloud has
+  // nothing to verify (no chunk in flight) and it holds min_chunk tokens, or
+  // the caller will draft no more (`no_more_drafts`).
+  bool ShouldSend(bool no_more_drafts) const;
+
+  // Moves the open chunk (plus any unsent committed prefix) in flight and
+  // returns what to send. Precondition: the open chunk or the prefix is
+  // non-empty.
+  wire::DraftChunk TakeChunk();
+
+  struct Outcome {
+    bool stale = false;                   // an older epoch's verdict: ignored
+    std::vector<int32_t> committed;       // newly verified drafted tokens
+    std::optional<DraftedToken> rejected; // the rejected draft, if any
+    int64_t rejected_position = -1;
+    int64_t wasted_tokens = 0;            // drafted tokens discarded
+    int64_t verified_drafts = 0;          // drafted tokens the verdict judged
+  };
+  // Applies a verdict from the cloud. InvalidArgument if it does not match
+  // the oldest in-flight chunk of the current epoch.
+  absl::StatusOr<Outcome> Apply(const wire::ChunkVerdict& verdict);
+
+  // After a rejection: the resolved correction token is committed and
+  // travels as the prefix of the next chunk.
+  void CommitCorrection(int32_t token);
+
+  uint32_t epoch() const { return epoch_; }
+  uint32_t next_seq() const { return next_seq_; }
+
+ private:
+  struct InFlight {
+    uint32_t seq;
+    uint32_t epoch;
+    uint32_t base_position;
+    std::vector<DraftedToken> drafted;
+  };
+
+  PipelineOptions options_;
+  std::vector<int32_t> committed_;     // prompt + verified tokens
+  std::vector<int32_t> unsent_prefix_; // committed, not yet sent to the cloud
+  std::deque<InFlight> in_flight_;
+  std::vector<DraftedToken> open_chunk_;
+  uint32_t epoch_ = 0;
+  uint32_t next_seq_ = 0;
+};
+
+}  // namespace tandem::edge
+
+#endif  // TANDEM_EDGE_PIPELINE_STATE_H_
