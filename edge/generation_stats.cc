@@ -61,9 +61,11 @@ std::string GenerationStats::ToText() const {
   if (chunks > 0) {
     const double total_ms = absl::ToDoubleMilliseconds(total_time);
     out += absl::StrFormat(
-        "pipeline           %d chunks, %.2f in flight on average, %d wasted draft tokens\n"
+        "pipeline           %d chunks (mean gamma %.1f, final gamma %d, D %d), %.2f in flight "
+        "on average, %d wasted draft tokens\n"
         "bubbles            edge waited %.1f ms (%.1f%%), cloud idle %.1f ms (%.1f%%)\n",
-        chunks, mean_in_flight(), wasted_draft_tokens,
+        chunks, chunks > 0 ? static_cast<double>(gamma_sum) / chunks : 0.0, final_gamma,
+        final_draft_ahead, mean_in_flight(), wasted_draft_tokens,
         absl::ToDoubleMilliseconds(edge_wait_time),
         total_ms > 0 ? 100 * absl::ToDoubleMilliseconds(edge_wait_time) / total_ms : 0.0,
         absl::ToDoubleMilliseconds(cloud_idle_time),
@@ -136,6 +138,11 @@ std::string GenerationStats::ToJson() const {
                                    absl::ToDoubleMilliseconds(total_time)
                              : 0.0},
       {"mean_in_flight", mean_in_flight()},
+      {"mean_gamma", chunks > 0 ? static_cast<double>(gamma_sum) / chunks : 0.0},
+      {"confidence_cuts", confidence_cuts},
+      {"estimates", {{"alpha", est_alpha}, {"rtt_ms", est_rtt_ms},
+                     {"t_draft_ms", est_t_draft_ms}, {"t_verify_ms", est_t_verify_ms},
+                     {"gamma", final_gamma}, {"draft_ahead", final_draft_ahead}}},
       {"threads", threads},
   };
   return j.dump();

@@ -57,6 +57,11 @@ struct GenerationStats {
   absl::Duration edge_wait_time;     // edge blocked waiting for a verdict
   absl::Duration cloud_idle_time;    // cloud waited for the next chunk (reported)
   int64_t in_flight_sum = 0;         // chunks in flight, summed at each send
+  int64_t gamma_sum = 0;             // chunk size in force, summed at each send
+  int64_t confidence_cuts = 0;       // chunks ended by --draft-p-min
+  // The adaptive controller's final channel estimates (pipelined).
+  double est_alpha = 0, est_rtt_ms = 0, est_t_draft_ms = 0, est_t_verify_ms = 0;
+  int final_gamma = 0, final_draft_ahead = 0;
   int threads = 0;
 
   double mean_in_flight() const;

@@ -61,11 +61,18 @@ ABSL_FLAG(std::string, decoding, "pipelined",
           "(speculative, one chunk in flight), cloud (cloud-only AR), or edge (draft model "
           "alone, like --local).");
 ABSL_FLAG(std::string, mode, "exact", "Verification mode: exact, sparse-draft or topk.");
-ABSL_FLAG(int, draft_max, 4, "Most tokens drafted per chunk (gamma in sync mode).");
+ABSL_FLAG(int, draft_max, 8,
+          "Most tokens drafted per chunk (gamma in sync mode; the adaptive upper bound).");
 ABSL_FLAG(int, draft_min, 1,
           "Shortest chunk: pipelined mode cuts a chunk this short when the cloud would idle.");
-ABSL_FLAG(int, draft_ahead, 16,
+ABSL_FLAG(int, draft_ahead, 32,
           "Pipelined: most drafted tokens beyond the last verdict (D, >= --draft-max).");
+ABSL_FLAG(bool, adaptive, true,
+          "Pipelined: choose the chunk size and D from the measured channel within "
+          "[--draft-min, --draft-max] and --draft-ahead; false = fixed --draft-max.");
+ABSL_FLAG(double, draft_p_min, 0.0,
+          "Pipelined: end a chunk at a draft token whose draft probability is below this, "
+          "and wait for its verdict before drafting on (0 = off).");
 ABSL_FLAG(int, residual_candidates, 8, "exact mode: residual candidates per batch (m).");
 ABSL_FLAG(int, top_k_return, 16, "topk mode: K entries of p sent on rejection.");
 ABSL_FLAG(int, sparse_top_k, 8, "sparse-draft mode: support of the uploaded q^.");
@@ -202,6 +209,8 @@ absl::StatusOr<tandem::edge::SpeculativeOptions> SpeculativeOptionsFromFlags() {
   options.draft_max = absl::GetFlag(FLAGS_draft_max);
   options.draft_min = absl::GetFlag(FLAGS_draft_min);
   options.draft_ahead = std::max(absl::GetFlag(FLAGS_draft_ahead), options.draft_max);
+  options.adaptive = absl::GetFlag(FLAGS_adaptive);
+  options.draft_p_min = absl::GetFlag(FLAGS_draft_p_min);
   options.residual_candidates = absl::GetFlag(FLAGS_residual_candidates);
   options.top_k_return = absl::GetFlag(FLAGS_top_k_return);
   options.sparse_top_k = absl::GetFlag(FLAGS_sparse_top_k);

@@ -73,6 +73,10 @@ class PipelineState {
   // travels as the prefix of the next chunk.
   void CommitCorrection(int32_t token);
 
+  // The adaptive controller changes gamma and D between verdicts.
+  void set_options(const PipelineOptions& options) { options_ = options; }
+  const PipelineOptions& options() const { return options_; }
+
   uint32_t epoch() const { return epoch_; }
   uint32_t next_seq() const { return next_seq_; }
 

@@ -109,9 +109,12 @@ absl::StatusOr<wire::ChunkVerdict> SpeculativeClient::DecodeVerdictMessage(
       wire::DecodeVerdict(message.verdict(), tokenizer_.vocab_size(),
                           static_cast<size_t>(std::max(options_.residual_candidates,
                                                        options_.top_k_return)) * 8));
+  last_rtt_ = absl::ZeroDuration();
   if (verdict.echo_sent_at_us > 0) {
-    stats_.rtt_total += absl::Microseconds(NowMicros() - verdict.echo_sent_at_us) -
-                        absl::Microseconds(verdict.verify_us);
+    // Round trip minus the cloud's own time (queueing + verification).
+    last_rtt_ = absl::Microseconds(NowMicros() - verdict.echo_sent_at_us) -
+                absl::Microseconds(verdict.verify_us + verdict.queue_us);
+    stats_.rtt_total += last_rtt_;
     ++stats_.rtt_samples;
   }
   stats_.verify_time += absl::Microseconds(verdict.verify_us);
@@ -379,6 +382,17 @@ absl::Status SpeculativeClient::RunPipelined() {
   pipeline.min_chunk = std::min(options_.draft_min, pipeline.chunk_tokens);
   pipeline.draft_ahead = options_.draft_ahead;
   PipelineState state(pipeline, sequence_);
+  controller_.reset();
+  if (options_.adaptive) {
+    spec::ControllerOptions controller;
+    controller.min_gamma = pipeline.min_chunk;
+    controller.max_gamma = pipeline.chunk_tokens;
+    controller.max_draft_ahead = pipeline.draft_ahead;
+    controller.initial_gamma = pipeline.chunk_tokens;
+    controller.initial_draft_ahead = pipeline.draft_ahead;
+    controller_ = std::make_unique<spec::DraftLengthController>(controller);
+  }
+  bool paused = false;  // a low-confidence draft: wait for the next verdict
   VerdictReceiver receiver(transport_);
   receiver_ = &receiver;
   absl::Status status = absl::OkStatus();
@@ -395,19 +409,27 @@ absl::Status SpeculativeClient::RunPipelined() {
     const int64_t budget = options_.max_tokens - stats_.generated_tokens - state.ahead();
     const int64_t room = max_context_ - static_cast<int64_t>(state.committed().size()) -
                          state.ahead() - 2;
-    const bool can_draft = state.CanDraft() && budget > 0 && room > 0;
+    const bool can_draft = !paused && state.CanDraft() && budget > 0 && room > 0;
     if (can_draft) {
+      const absl::Time draft_start = absl::Now();
       absl::StatusOr<std::vector<DraftedToken>> drafted =
           drafter_->Propose(state.SpeculativeSequence(), 1);
       if (!drafted.ok()) {
         status = drafted.status();
         break;
       }
+      if (controller_) controller_->ObserveDraftTime(absl::ToDoubleSeconds(absl::Now() - draft_start));
+      if (drafted->front().confidence < options_.draft_p_min) {
+        paused = true;  // likely rejected: send it now, draft on after the verdict
+        ++stats_.confidence_cuts;
+      }
       state.AddDrafted(std::move(drafted->front()));
     }
-    const bool more_drafts = state.CanDraft() && budget - (can_draft ? 1 : 0) > 0 && room > 1;
+    const bool more_drafts =
+        !paused && state.CanDraft() && budget - (can_draft ? 1 : 0) > 0 && room > 1;
     if (state.ShouldSend(/*no_more_drafts=*/!more_drafts)) {
       stats_.in_flight_sum += state.in_flight_chunks();
+      stats_.gamma_sum += state.options().chunk_tokens;
       wire::DraftChunk chunk = state.TakeChunk();
       chunk.sent_at_us = NowMicros();
       stats_.sent_draft_tokens += static_cast<int64_t>(chunk.n_draft());
@@ -420,14 +442,28 @@ absl::Status SpeculativeClient::RunPipelined() {
     }
     if (!can_draft) {
       if (state.in_flight_chunks() == 0) {
+        if (paused) {
+          paused = false;
+          continue;
+        }
         stats_.stop_reason = "context_full";
         break;
       }
-      // At the draft-ahead limit (or out of budget): wait for a verdict.
+      // At the draft-ahead limit, paused, or out of budget: wait for a verdict.
       absl::StatusOr<v1::CloudMessage> message = receiver.Pop(&stats_.edge_wait_time);
       status = message.ok() ? ApplyPipelined(*message, state) : message.status();
+      paused = false;
     }
   }
+  if (controller_) {
+    const spec::ChannelEstimates& e = controller_->estimates();
+    stats_.est_alpha = e.alpha;
+    stats_.est_rtt_ms = e.rtt * 1e3;
+    stats_.est_t_draft_ms = e.t_draft * 1e3;
+    stats_.est_t_verify_ms = e.t_verify(state.options().chunk_tokens) * 1e3;
+  }
+  stats_.final_gamma = state.options().chunk_tokens;
+  stats_.final_draft_ahead = state.options().draft_ahead;
   if (status.ok()) {
     v1::EdgeMessage close;
     close.mutable_close();
@@ -452,6 +488,18 @@ absl::Status SpeculativeClient::ApplyPipelined(const v1::CloudMessage& received,
   }
   ++stats_.rounds;
   stats_.draft_tokens += outcome.verified_drafts;
+  if (controller_) {
+    controller_->ObserveVerdict(static_cast<int>(outcome.committed.size()),
+                                outcome.rejected.has_value());
+    controller_->ObserveVerify(static_cast<int>(outcome.verified_drafts),
+                               verdict.verify_us * 1e-6);
+    if (last_rtt_ > absl::ZeroDuration()) controller_->ObserveRtt(absl::ToDoubleSeconds(last_rtt_));
+    const spec::DraftDecision decision = controller_->Decide();
+    PipelineOptions adjusted = state.options();
+    adjusted.chunk_tokens = decision.gamma;
+    adjusted.draft_ahead = decision.draft_ahead;
+    state.set_options(adjusted);
+  }
   stats_.accepted_tokens += static_cast<int64_t>(outcome.committed.size());
   for (int32_t token : outcome.committed) {
     if (!Commit(token)) return absl::OkStatus();

@@ -14,6 +14,7 @@
 #include "common/model/tokenizer/incremental_detokenizer.h"
 #include "common/model/tokenizer/tokenizer.h"
 #include "common/spec/counter_rng.h"
+#include "common/spec/draft_length_controller.h"
 #include "common/spec/sampling_params.h"
 #include "common/wire/messages.h"
 #include "common/wire/zstd_codec.h"
@@ -41,6 +42,13 @@ struct SpeculativeOptions {
   int draft_max = 4;                // gamma: drafted tokens per chunk
   int draft_min = 1;                // pipelined: shortest chunk sent when the cloud idles
   int draft_ahead = 16;             // pipelined: D, drafted tokens beyond the last verdict
+  // Pipelined: choose gamma in [draft_min, draft_max] and D <= draft_ahead
+  // from the measured channel (spec::DraftLengthController); off = fixed.
+  bool adaptive = true;
+  // Pipelined: a drafted token whose own draft probability is below this
+  // ends its chunk, and drafting pauses until the next verdict (it is
+  // likely to be rejected). 0 = off. Cf. llama.cpp's --draft-p-min.
+  double draft_p_min = 0.0;
   int residual_candidates = 8;      // exact mode: m per batch
   int max_resample_rounds = 4;      // then ask for the dense p
   int top_k_return = 16;            // topk mode: K
@@ -108,6 +116,8 @@ class SpeculativeClient {
   absl::flat_hash_set<int32_t> stop_ids_;
   uint32_t epoch_ = 0;
   VerdictReceiver* receiver_ = nullptr;  // pipelined: messages come from here
+  absl::Duration last_rtt_;              // from the last verdict's echo
+  std::unique_ptr<spec::DraftLengthController> controller_;  // pipelined, adaptive
   GenerationStats stats_;
   absl::Time start_;
   bool done_ = false;

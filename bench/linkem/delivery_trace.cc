@@ -38,8 +38,9 @@ absl::StatusOr<DeliveryTrace> DeliveryTrace::Parse(absl::string_view text,
         absl::StrCat(source_name, ": the trace has no delivery times"));
   }
   if (times_ms.back() == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        source_name, ": the last delivery time is 0 ms, so the trace has no period; "
+    return absl::InvalidArgumentError(
+        absl::StrCat(source_name,
+                     ": the last delivery time is 0 ms, so the trace has no period; "
                      "the trace repeats every <last time> ms, which must be > 0"));
   }
   return DeliveryTrace(std::move(times_ms));
@@ -60,12 +61,14 @@ int64_t DeliveryTrace::FirstOpportunityAtOrAfter(absl::Duration t) const {
   const int64_t n = opportunities_per_period();
   const int64_t period_us = times_ms_.back() * 1000;
   const int64_t t_us = absl::ToInt64Microseconds(absl::Ceil(t, absl::Microseconds(1)));
-  const int64_t cycle = t_us / period_us;
-  const int64_t within_us = t_us - cycle * period_us;
-  // First time[i] with time[i] * 1000 >= within_us; past the end -> next cycle.
-  const auto it = std::lower_bound(times_ms_.begin(), times_ms_.end(), within_us,
-                                   [](int64_t ms, int64_t us) { return ms * 1000 < us; });
-  return cycle * n + (it - times_ms_.begin());
+  // Cycle c holds times c * period + time[i] with time[i] in [0, period], so the
+  // answer lies in cycle t / period - 1 (its entries equal to the period) or t / period.
+  for (int64_t cycle = std::max<int64_t>(0, t_us / period_us - 1);; ++cycle) {
+    const int64_t within_us = t_us - cycle * period_us;
+    const auto it = std::lower_bound(times_ms_.begin(), times_ms_.end(), within_us,
+                                     [](int64_t ms, int64_t us) { return ms * 1000 < us; });
+    if (it != times_ms_.end()) return cycle * n + (it - times_ms_.begin());
+  }
 }
 
 double DeliveryTrace::MeanRateKbps(int64_t bytes_per_opportunity) const {

@@ -26,8 +26,7 @@ class DeliveryTrace {
   // skipped. InvalidArgument naming "<source_name>:<line>" for a line that is
   // not a non-negative integer, a time earlier than the line before, or a
   // trace without opportunities or with a last time of 0.
-  static absl::StatusOr<DeliveryTrace> Parse(absl::string_view text,
-                                             absl::string_view source_name);
+  static absl::StatusOr<DeliveryTrace> Parse(absl::string_view text, absl::string_view source_name);
   // Reads and parses a file (NotFound if it does not exist).
   static absl::StatusOr<DeliveryTrace> Load(const std::string& path);
 

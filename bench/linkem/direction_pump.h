@@ -89,7 +89,7 @@ class DirectionPump {
   StatsRecorder* stats_;
   const PumpOptions options_;
 
-  std::string data_;          // bytes read and not yet written: data_[head_, size)
+  std::string data_;  // bytes read and not yet written: data_[head_, size)
   size_t head_ = 0;
   std::deque<Piece> pieces_;  // due times of those bytes, in stream order
   int64_t pending_bytes_ = 0;
@@ -98,9 +98,9 @@ class DirectionPump {
   absl::Duration fin_due_;
   bool backpressured_ = false;
   absl::Duration backpressure_since_;
-  std::vector<char> chunk_;          // [read_chunk_bytes] recv buffer
-  std::vector<Delivery> deliveries_; // scratch for the shaper's output
-  DirectionStats delta_;             // not yet flushed to stats_
+  std::vector<char> chunk_;           // [read_chunk_bytes] recv buffer
+  std::vector<Delivery> deliveries_;  // scratch for the shaper's output
+  DirectionStats delta_;              // not yet flushed to stats_
   bool delta_dirty_ = false;
 };
 

@@ -27,8 +27,8 @@ double DirectionShaper::Uniform() {
   return static_cast<double>(rng_() >> 11) * 0x1.0p-53;
 }
 
-absl::Duration DirectionShaper::TransmitEnd(const DirectionProfile& profile,
-                                            absl::Duration arrival, int64_t bytes) {
+absl::Duration DirectionShaper::TransmitEnd(const DirectionProfile& profile, absl::Duration arrival,
+                                            int64_t bytes) {
   if (trace_ != nullptr) {
     // One opportunity per segment, each used once, in order.
     const int64_t k = std::max(trace_->FirstOpportunityAtOrAfter(arrival), next_opportunity_);

@@ -24,8 +24,8 @@ struct Delivery {
   absl::Duration arrival;  // when the relay read the bytes
   absl::Duration due;      // when they may be written to the receiver (>= arrival)
   int64_t bytes = 0;
-  bool lost = false;  // the loss model dropped it: a retransmission stall
-  bool rto = false;   // the stall was a retransmission timeout (loss in a burst)
+  bool lost = false;            // the loss model dropped it: a retransmission stall
+  bool rto = false;             // the stall was a retransmission timeout (loss in a burst)
   absl::Duration loss_stall;    // time the loss added (0 unless lost)
   absl::Duration outage_stall;  // time a stall-mode outage added
 };
@@ -55,8 +55,8 @@ class DirectionShaper {
  public:
   // `schedule` must outlive the shaper; `trace` may be null (then the
   // profile's rate_kbps applies) and must outlive it too.
-  DirectionShaper(Direction direction, const ProfileSchedule* schedule,
-                  const DeliveryTrace* trace, uint64_t seed);
+  DirectionShaper(Direction direction, const ProfileSchedule* schedule, const DeliveryTrace* trace,
+                  uint64_t seed);
 
   // Schedules `bytes` > 0 read at `arrival` (non-decreasing across calls),
   // cut into segments of at most mss_bytes. Appends one Delivery per segment

@@ -23,7 +23,9 @@ EchoServer::EchoServer(UniqueFd listener, int port, Waker stop)
 
 EchoServer::~EchoServer() { Shutdown(); }
 
-void EchoServer::Start() { acceptor_ = std::thread([this] { AcceptLoop(); }); }
+void EchoServer::Start() {
+  acceptor_ = std::thread([this] { AcceptLoop(); });
+}
 
 void EchoServer::Shutdown() {
   if (shut_down_) return;
@@ -108,9 +110,8 @@ int64_t EchoServer::bytes_echoed() const {
 
 bool EchoServer::WaitForClosed(int64_t n, absl::Duration timeout) const {
   absl::MutexLock lock(&mu_);
-  auto done = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return closed_eof_ + closed_reset_ >= n;
-  };
+  auto done = [this, n]()
+                  ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return closed_eof_ + closed_reset_ >= n; };
   return mu_.AwaitWithTimeout(absl::Condition(&done), timeout);
 }
 

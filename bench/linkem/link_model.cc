@@ -31,8 +31,8 @@ absl::StatusOr<LinkProfile> BaseProfile(const LinkModelSpec& spec) {
   TANDEM_RETURN_IF_ERROR(ApplySettings(spec.settings, &profile));
   TANDEM_RETURN_IF_ERROR(
       WithContext("--uplink", ApplyDirectionSettings(spec.uplink_settings, "up.", &profile)));
-  TANDEM_RETURN_IF_ERROR(WithContext(
-      "--downlink", ApplyDirectionSettings(spec.downlink_settings, "down.", &profile)));
+  TANDEM_RETURN_IF_ERROR(
+      WithContext("--downlink", ApplyDirectionSettings(spec.downlink_settings, "down.", &profile)));
   TANDEM_RETURN_IF_ERROR(profile.Validate());
   return profile;
 }
@@ -63,26 +63,29 @@ absl::StatusOr<LinkModel> BuildLinkModel(const LinkModelSpec& spec) {
 
 std::string DescribeLinkModel(const LinkModel& link) {
   const std::vector<ProfileSchedule::Entry>& entries = link.schedule.entries();
-  std::string text = entries.front().profile.ToString();
-  const int64_t mss = entries.front().profile.mss_bytes;
+  const LinkProfile& initial = link.schedule.At(absl::ZeroDuration());
+  std::string text = initial.ToString();
+  const int64_t mss = initial.mss_bytes;
   for (Direction d : {Direction::kUplink, Direction::kDownlink}) {
     if (const DeliveryTrace* trace = link.TraceFor(d)) {
       absl::StrAppendFormat(&text,
                             "%s rate from a delivery trace: %d packets per %d ms, mean %.0f "
                             "kbit/s at %d bytes per packet\n",
                             DirectionName(d), trace->opportunities_per_period(),
-                            absl::ToInt64Milliseconds(trace->period()),
-                            trace->MeanRateKbps(mss), mss);
+                            absl::ToInt64Milliseconds(trace->period()), trace->MeanRateKbps(mss),
+                            mss);
     }
   }
   if (entries.size() > 1) {
-    absl::StrAppend(&text, "schedule: ", entries.size() - 1, " profile changes, the last at ",
+    absl::StrAppend(&text, "schedule: ", entries.size() - 1,
+                    " profile changes (the above is "
+                    "in effect at the start), the last at ",
                     absl::FormatDuration(entries.back().at), "\n");
   }
   for (const OutageWindow& window : link.schedule.outages()) {
     absl::StrAppend(&text, "outage (", OutageModeName(window.mode), ") from ",
-                    absl::FormatDuration(window.start), " to ",
-                    absl::FormatDuration(window.end), "\n");
+                    absl::FormatDuration(window.start), " to ", absl::FormatDuration(window.end),
+                    "\n");
   }
   return text;
 }

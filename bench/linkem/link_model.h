@@ -5,7 +5,6 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-
 #include "bench/linkem/delivery_trace.h"
 #include "bench/linkem/direction_shaper.h"
 #include "bench/linkem/link_profile.h"
@@ -29,13 +28,13 @@ struct LinkModel {
 
 // How to build a LinkModel; main() fills it from flags.
 struct LinkModelSpec {
-  std::string preset = "none";   // starting profile (presets.h)
-  std::string settings;          // "key=value ..." applied after the preset
-  std::string uplink_settings;   // the same keys, applied to the uplink only
-  std::string downlink_settings; // ... and to the downlink only
-  std::string schedule_path;     // optional ProfileSchedule file, based on the above
-  std::string outages;           // ParseOutageList format
-  std::string uplink_trace_path; // optional Mahimahi traces (replace rate_kbps)
+  std::string preset = "none";    // starting profile (presets.h)
+  std::string settings;           // "key=value ..." applied after the preset
+  std::string uplink_settings;    // the same keys, applied to the uplink only
+  std::string downlink_settings;  // ... and to the downlink only
+  std::string schedule_path;      // optional ProfileSchedule file, based on the above
+  std::string outages;            // ParseOutageList format
+  std::string uplink_trace_path;  // optional Mahimahi traces (replace rate_kbps)
   std::string downlink_trace_path;
 };
 

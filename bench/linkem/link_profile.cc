@@ -16,15 +16,14 @@ namespace {
 
 absl::Status CheckProbability(absl::string_view direction, absl::string_view name, double p) {
   if (p >= 0.0 && p <= 1.0) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(direction, ".", name, " = ", p,
-                                                 ": a probability must be in [0, 1]"));
+  return absl::InvalidArgumentError(
+      absl::StrCat(direction, ".", name, " = ", p, ": a probability must be in [0, 1]"));
 }
 
 absl::StatusOr<double> ParseNumber(absl::string_view key, absl::string_view value) {
   double number = 0.0;
   if (!absl::SimpleAtod(value, &number) || !std::isfinite(number)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(key, "=", value, ": expected a number"));
+    return absl::InvalidArgumentError(absl::StrCat(key, "=", value, ": expected a number"));
   }
   return number;
 }
@@ -36,8 +35,8 @@ absl::StatusOr<double> ParseProbability(absl::string_view key, absl::string_view
   TANDEM_ASSIGN_OR_RETURN(double p, ParseNumber(key, digits));
   if (percent) p /= 100.0;
   if (p < 0.0 || p > 1.0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        key, "=", value, ": a probability must be in [0, 1] (or 0%..100%)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(key, "=", value, ": a probability must be in [0, 1] (or 0%..100%)"));
   }
   return p;
 }
@@ -74,11 +73,11 @@ absl::Status ApplyDirectionSetting(absl::string_view key, absl::string_view full
 }
 
 std::string DirectionToString(const DirectionProfile& d) {
-  std::string text = absl::StrFormat(
-      "delay %g ms, jitter %g ms, rate %s, queue %d KiB, loss %g%%",
-      absl::ToDoubleMilliseconds(d.delay), absl::ToDoubleMilliseconds(d.jitter),
-      d.rate_kbps > 0 ? absl::StrFormat("%.0f kbit/s", d.rate_kbps) : "unlimited",
-      d.queue_bytes / 1024, d.loss * 100);
+  std::string text =
+      absl::StrFormat("delay %g ms, jitter %g ms, rate %s, queue %d KiB, loss %g%%",
+                      absl::ToDoubleMilliseconds(d.delay), absl::ToDoubleMilliseconds(d.jitter),
+                      d.rate_kbps > 0 ? absl::StrFormat("%.0f kbit/s", d.rate_kbps) : "unlimited",
+                      d.queue_bytes / 1024, d.loss * 100);
   if (d.burst_p > 0) {
     absl::StrAppendFormat(&text, ", bursts p=%g r=%g loss=%g (mean loss %.3g%%)", d.burst_p,
                           d.burst_r, d.burst_loss, d.MeanLossRate() * 100);
@@ -97,28 +96,27 @@ double DirectionProfile::MeanLossRate() const {
 
 absl::Status DirectionProfile::Validate(absl::string_view direction, int64_t mss_bytes) const {
   if (delay < absl::ZeroDuration() || jitter < absl::ZeroDuration()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(direction, ": delay (", absl::FormatDuration(delay), ") and jitter (",
-                     absl::FormatDuration(jitter), ") must be >= 0"));
+    return absl::InvalidArgumentError(absl::StrCat(direction, ": delay (",
+                                                   absl::FormatDuration(delay), ") and jitter (",
+                                                   absl::FormatDuration(jitter), ") must be >= 0"));
   }
   if (!(rate_kbps >= 0.0) || !std::isfinite(rate_kbps)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        direction, ".rate_kbps = ", rate_kbps, ": must be >= 0 (0 = unlimited)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(direction, ".rate_kbps = ", rate_kbps, ": must be >= 0 (0 = unlimited)"));
   }
   if (queue_bytes < mss_bytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(direction, ".queue_bytes = ", queue_bytes,
-                     ": the bottleneck queue must hold at least one segment (", mss_bytes,
-                     " bytes)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        direction, ".queue_bytes = ", queue_bytes,
+        ": the bottleneck queue must hold at least one segment (", mss_bytes, " bytes)"));
   }
   TANDEM_RETURN_IF_ERROR(CheckProbability(direction, "loss", loss));
   TANDEM_RETURN_IF_ERROR(CheckProbability(direction, "burst_p", burst_p));
   TANDEM_RETURN_IF_ERROR(CheckProbability(direction, "burst_r", burst_r));
   TANDEM_RETURN_IF_ERROR(CheckProbability(direction, "burst_loss", burst_loss));
   if (burst_p > 0.0 && burst_r <= 0.0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        direction, ": burst_p = ", burst_p,
-        " with burst_r = 0 never leaves the bad state; give burst_r > 0"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(direction, ": burst_p = ", burst_p,
+                     " with burst_r = 0 never leaves the bad state; give burst_r > 0"));
   }
   if (loss >= 1.0 || (burst_p > 0.0 && MeanLossRate() >= 1.0)) {
     return absl::InvalidArgumentError(
@@ -133,20 +131,19 @@ absl::Status LinkProfile::Validate() const {
         absl::StrCat("mss_bytes = ", mss_bytes, ": must be in [1, 65535]"));
   }
   if (min_rto <= absl::ZeroDuration() || max_rto < min_rto) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("min_rto = ", absl::FormatDuration(min_rto),
-                     ", max_rto = ", absl::FormatDuration(max_rto),
-                     ": need 0 < min_rto <= max_rto"));
+    return absl::InvalidArgumentError(absl::StrCat("min_rto = ", absl::FormatDuration(min_rto),
+                                                   ", max_rto = ", absl::FormatDuration(max_rto),
+                                                   ": need 0 < min_rto <= max_rto"));
   }
   TANDEM_RETURN_IF_ERROR(uplink.Validate("uplink", mss_bytes));
   return downlink.Validate("downlink", mss_bytes);
 }
 
 std::string LinkProfile::ToString() const {
-  return absl::StrCat("uplink:   ", DirectionToString(uplink), "\ndownlink: ",
-                      DirectionToString(downlink), "\nmss ", mss_bytes, " bytes, RTO min ",
-                      absl::FormatDuration(min_rto), " max ", absl::FormatDuration(max_rto),
-                      "\n");
+  return absl::StrCat("uplink:   ", DirectionToString(uplink),
+                      "\ndownlink: ", DirectionToString(downlink), "\nmss ", mss_bytes,
+                      " bytes, RTO min ", absl::FormatDuration(min_rto), " max ",
+                      absl::FormatDuration(max_rto), "\n");
 }
 
 absl::Status ApplySetting(absl::string_view key, absl::string_view value, LinkProfile* profile) {
@@ -171,8 +168,8 @@ absl::Status ApplySetting(absl::string_view key, absl::string_view value, LinkPr
 }
 
 absl::Status ApplySettings(absl::string_view settings, LinkProfile* profile) {
-  for (absl::string_view item : absl::StrSplit(settings, absl::ByAnyChar(", \t"),
-                                               absl::SkipEmpty())) {
+  for (absl::string_view item :
+       absl::StrSplit(settings, absl::ByAnyChar(", \t"), absl::SkipEmpty())) {
     std::vector<absl::string_view> kv = absl::StrSplit(item, absl::MaxSplits('=', 1));
     if (kv.size() != 2 || kv[0].empty()) {
       return absl::InvalidArgumentError(

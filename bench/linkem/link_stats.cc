@@ -1,7 +1,6 @@
 #include "bench/linkem/link_stats.h"
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_format.h"
@@ -38,9 +37,9 @@ std::string DirectionText(absl::string_view name, const DirectionStats& s) {
       "%.1f ms\n"
       "         backpressure %d times %.1f ms; write lateness mean %.3f ms max %.3f ms\n",
       name, s.bytes, s.segments, Ms(s.mean_delay()), Ms(s.delay_max), s.lost_segments,
-      s.fast_retransmit_stalls, s.rto_stalls, Ms(s.loss_stall_time),
-      s.outage_stalled_segments, Ms(s.outage_stall_time), s.backpressure_events,
-      Ms(s.backpressure_time), Ms(s.mean_lateness()), Ms(s.lateness_max));
+      s.fast_retransmit_stalls, s.rto_stalls, Ms(s.loss_stall_time), s.outage_stalled_segments,
+      Ms(s.outage_stall_time), s.backpressure_events, Ms(s.backpressure_time),
+      Ms(s.mean_lateness()), Ms(s.lateness_max));
 }
 
 }  // namespace

@@ -69,10 +69,14 @@ LinkModelSpec SpecFromFlags() {
   LinkModelSpec spec;
   spec.preset = absl::GetFlag(FLAGS_preset);
   const std::pair<const char*, std::string> both[] = {
-      {"delay_ms", absl::GetFlag(FLAGS_delay_ms)},   {"jitter_ms", absl::GetFlag(FLAGS_jitter_ms)},
-      {"rate_kbps", absl::GetFlag(FLAGS_rate_kbps)}, {"queue_kb", absl::GetFlag(FLAGS_queue_kb)},
-      {"loss", absl::GetFlag(FLAGS_loss)},           {"burst_p", absl::GetFlag(FLAGS_burst_p)},
-      {"burst_r", absl::GetFlag(FLAGS_burst_r)},     {"burst_loss", absl::GetFlag(FLAGS_burst_loss)},
+      {"delay_ms", absl::GetFlag(FLAGS_delay_ms)},
+      {"jitter_ms", absl::GetFlag(FLAGS_jitter_ms)},
+      {"rate_kbps", absl::GetFlag(FLAGS_rate_kbps)},
+      {"queue_kb", absl::GetFlag(FLAGS_queue_kb)},
+      {"loss", absl::GetFlag(FLAGS_loss)},
+      {"burst_p", absl::GetFlag(FLAGS_burst_p)},
+      {"burst_r", absl::GetFlag(FLAGS_burst_r)},
+      {"burst_loss", absl::GetFlag(FLAGS_burst_loss)},
   };
   for (const auto& [key, value] : both) {
     if (!value.empty()) absl::StrAppend(&spec.settings, key, "=", value, " ");
@@ -121,8 +125,8 @@ int Run() {
   std::unique_ptr<tandem::linkem::StatsServer> stats_server;
   if (const std::string address = absl::GetFlag(FLAGS_stats_listen); !address.empty()) {
     tandem::linkem::Relay* raw = relay->get();
-    auto server = tandem::linkem::StatsServer::Create(
-        address, [raw] { return raw->Stats().ToJson(); });
+    auto server =
+        tandem::linkem::StatsServer::Create(address, [raw] { return raw->Stats().ToJson(); });
     if (!server.ok()) return Fail(server.status());
     stats_server = std::move(*server);
   }

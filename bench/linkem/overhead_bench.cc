@@ -12,10 +12,9 @@
 #include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -107,7 +106,8 @@ int main(int argc, char** argv) {
     }
   }
   if (std::count(direct_us.begin(), direct_us.end(), -1.0) +
-          std::count(relayed_us.begin(), relayed_us.end(), -1.0) > 0) {
+          std::count(relayed_us.begin(), relayed_us.end(), -1.0) >
+      0) {
     return Fail(absl::InternalError("a round trip failed"));
   }
   direct->reset();
@@ -117,8 +117,8 @@ int main(int argc, char** argv) {
   nlohmann::json row = {
       {"bench", "linkem_overhead"},
       {"git_sha", absl::GetFlag(FLAGS_git_sha)},
-      {"config", {{"round_trips", round_trips}, {"message_bytes", message_bytes},
-                  {"profile", "none"}}},
+      {"config",
+       {{"round_trips", round_trips}, {"message_bytes", message_bytes}, {"profile", "none"}}},
       {"direct", Summary(direct_us)},
       {"relayed", Summary(relayed_us)},
       {"overhead_median_us", Quantile(relayed_us, 0.5) - Quantile(direct_us, 0.5)},

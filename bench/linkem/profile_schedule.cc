@@ -29,8 +29,7 @@ absl::StatusOr<absl::Duration> ParseMilliseconds(absl::string_view what, absl::s
 absl::StatusOr<OutageMode> ParseOutageMode(absl::string_view text) {
   if (text == "stall") return OutageMode::kStall;
   if (text == "reset") return OutageMode::kReset;
-  return absl::InvalidArgumentError(
-      absl::StrCat("outage mode \"", text, "\": use stall or reset"));
+  return absl::InvalidArgumentError(absl::StrCat("outage mode \"", text, "\": use stall or reset"));
 }
 
 absl::Status WithWhere(absl::string_view where, const absl::Status& status) {
@@ -139,15 +138,15 @@ absl::Status ProfileSchedule::ParseLine(absl::string_view line, absl::string_vie
 
 absl::Status ProfileSchedule::AddOutage(const OutageWindow& window) {
   if (window.start < absl::ZeroDuration() || window.end <= window.start) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("outage [", absl::FormatDuration(window.start), ", ",
-                     absl::FormatDuration(window.end), "): need 0 <= start < end"));
+    return absl::InvalidArgumentError(absl::StrCat("outage [", absl::FormatDuration(window.start),
+                                                   ", ", absl::FormatDuration(window.end),
+                                                   "): need 0 <= start < end"));
   }
   for (const OutageWindow& other : outages_) {
     if (window.start < other.end && other.start < window.end) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "outage at ", absl::FormatDuration(window.start), " overlaps the one at ",
-          absl::FormatDuration(other.start), "; give disjoint windows"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("outage at ", absl::FormatDuration(window.start), " overlaps the one at ",
+                       absl::FormatDuration(other.start), "; give disjoint windows"));
     }
   }
   outages_.push_back(window);

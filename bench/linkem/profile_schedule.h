@@ -82,8 +82,8 @@ class ProfileSchedule {
  private:
   absl::Status ParseLine(absl::string_view line, absl::string_view where);
 
-  std::vector<Entry> entries_;          // sorted by at; entries_[0].at == 0
-  std::vector<OutageWindow> outages_;   // sorted by start, disjoint
+  std::vector<Entry> entries_;         // sorted by at; entries_[0].at == 0
+  std::vector<OutageWindow> outages_;  // sorted by start, disjoint
 };
 
 }  // namespace tandem::linkem

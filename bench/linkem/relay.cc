@@ -31,13 +31,12 @@ absl::StatusOr<std::unique_ptr<Relay>> Relay::Create(RelayOptions options, LinkM
   TANDEM_ASSIGN_OR_RETURN(int port, LocalPort(listener.get()));
   TANDEM_ASSIGN_OR_RETURN(Waker stop_waker, Waker::Create());
   TANDEM_ASSIGN_OR_RETURN(Waker reap_waker, Waker::Create());
-  return std::unique_ptr<Relay>(new Relay(std::move(options), std::move(link),
-                                          std::move(listener), port, std::move(stop_waker),
-                                          std::move(reap_waker)));
+  return std::unique_ptr<Relay>(new Relay(std::move(options), std::move(link), std::move(listener),
+                                          port, std::move(stop_waker), std::move(reap_waker)));
 }
 
-Relay::Relay(RelayOptions options, LinkModel link, UniqueFd listener, int port,
-             Waker stop_waker, Waker reap_waker)
+Relay::Relay(RelayOptions options, LinkModel link, UniqueFd listener, int port, Waker stop_waker,
+             Waker reap_waker)
     : options_(std::move(options)),
       link_(std::move(link)),
       listener_(std::move(listener)),
@@ -70,9 +69,8 @@ void Relay::Shutdown() {
 
 void Relay::AcceptLoop() {
   while (true) {
-    pollfd fds[3] = {{stop_waker_.fd(), POLLIN, 0},
-                     {reap_waker_.fd(), POLLIN, 0},
-                     {listener_.get(), POLLIN, 0}};
+    pollfd fds[3] = {
+        {stop_waker_.fd(), POLLIN, 0}, {reap_waker_.fd(), POLLIN, 0}, {listener_.get(), POLLIN, 0}};
     const int rc = poll(fds, 3, -1);
     if (rc < 0 && errno != EINTR) {
       ABSL_LOG(ERROR) << "relay: poll failed: " << std::strerror(errno);

@@ -26,13 +26,13 @@ uint64_t MixSeed(uint64_t seed, uint64_t id, Direction direction) {
 absl::Status ConnectionOptions::Validate() const {
   TANDEM_RETURN_IF_ERROR(ParseHostPort(upstream_address).status());
   if (connect_timeout <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "connect timeout ", absl::FormatDuration(connect_timeout), ": must be > 0"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("connect timeout ", absl::FormatDuration(connect_timeout), ": must be > 0"));
   }
   if (pump.read_chunk_bytes < 1 || pump.max_pending_bytes < pump.read_chunk_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "read chunk ", pump.read_chunk_bytes, " bytes, max pending ", pump.max_pending_bytes,
-        " bytes: need 1 <= read chunk <= max pending"));
+    return absl::InvalidArgumentError(absl::StrCat("read chunk ", pump.read_chunk_bytes,
+                                                   " bytes, max pending ", pump.max_pending_bytes,
+                                                   " bytes: need 1 <= read chunk <= max pending"));
   }
   return absl::OkStatus();
 }
@@ -40,8 +40,8 @@ absl::Status ConnectionOptions::Validate() const {
 absl::StatusOr<std::unique_ptr<RelayConnection>> RelayConnection::Create(
     uint64_t id, UniqueFd client, Shared shared, std::function<void()> on_done) {
   TANDEM_ASSIGN_OR_RETURN(Waker waker, Waker::Create());
-  return std::unique_ptr<RelayConnection>(new RelayConnection(
-      id, std::move(client), shared, std::move(waker), std::move(on_done)));
+  return std::unique_ptr<RelayConnection>(
+      new RelayConnection(id, std::move(client), shared, std::move(waker), std::move(on_done)));
 }
 
 RelayConnection::RelayConnection(uint64_t id, UniqueFd client, Shared shared, Waker waker,
@@ -54,7 +54,9 @@ RelayConnection::RelayConnection(uint64_t id, UniqueFd client, Shared shared, Wa
 
 RelayConnection::~RelayConnection() { Join(); }
 
-void RelayConnection::Start() { thread_ = std::thread([this] { Main(); }); }
+void RelayConnection::Start() {
+  thread_ = std::thread([this] { Main(); });
+}
 
 void RelayConnection::Stop() { control_.RequestStop(); }
 
@@ -64,8 +66,7 @@ void RelayConnection::Join() {
 
 void RelayConnection::Main() {
   UsePreciseTimers();
-  auto upstream =
-      ConnectTcp(shared_.options->upstream_address, shared_.options->connect_timeout);
+  auto upstream = ConnectTcp(shared_.options->upstream_address, shared_.options->connect_timeout);
   if (!upstream.ok()) {
     ABSL_LOG(WARNING) << "connection " << id_ << ": " << upstream.status().message()
                       << "; resetting the client";
@@ -95,8 +96,7 @@ void RelayConnection::NoteEnd(PumpEnd end) {
 
 bool RelayConnection::Pump(int upstream_fd) {
   const LinkModel& link = *shared_.link;
-  DirectionShaper up_shaper(Direction::kUplink, &link.schedule,
-                            link.TraceFor(Direction::kUplink),
+  DirectionShaper up_shaper(Direction::kUplink, &link.schedule, link.TraceFor(Direction::kUplink),
                             MixSeed(shared_.options->seed, id_, Direction::kUplink));
   DirectionShaper down_shaper(Direction::kDownlink, &link.schedule,
                               link.TraceFor(Direction::kDownlink),

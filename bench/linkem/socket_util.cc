@@ -36,8 +36,8 @@ absl::StatusOr<AddrInfoPtr> Resolve(absl::string_view address, bool passive) {
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = passive ? AI_PASSIVE : 0;
   addrinfo* result = nullptr;
-  const int rc = getaddrinfo(hp.host.empty() ? nullptr : hp.host.c_str(), hp.port.c_str(),
-                             &hints, &result);
+  const int rc =
+      getaddrinfo(hp.host.empty() ? nullptr : hp.host.c_str(), hp.port.c_str(), &hints, &result);
   if (rc != 0) {
     return absl::UnavailableError(
         absl::StrCat("cannot resolve \"", address, "\": ", gai_strerror(rc)));
@@ -113,8 +113,7 @@ absl::StatusOr<UniqueFd> ListenTcp(absl::string_view address, int backlog) {
     }
     last_error = ErrnoText(errno);
   }
-  return absl::UnavailableError(
-      absl::StrCat("cannot listen on ", address, ": ", last_error));
+  return absl::UnavailableError(absl::StrCat("cannot listen on ", address, ": ", last_error));
 }
 
 absl::StatusOr<int> LocalPort(int fd) {
@@ -133,8 +132,8 @@ absl::StatusOr<UniqueFd> ConnectTcp(absl::string_view address, absl::Duration ti
   TANDEM_ASSIGN_OR_RETURN(AddrInfoPtr info, Resolve(address, /*passive=*/false));
   int last_error = 0;
   for (addrinfo* ai = info.get(); ai != nullptr; ai = ai->ai_next) {
-    UniqueFd fd(socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                       ai->ai_protocol));
+    UniqueFd fd(
+        socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol));
     if (!fd.valid()) {
       last_error = errno;
       continue;

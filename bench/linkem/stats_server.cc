@@ -66,7 +66,9 @@ StatsServer::StatsServer(UniqueFd listener, int port, Waker stop,
 
 StatsServer::~StatsServer() { Shutdown(); }
 
-void StatsServer::Start() { thread_ = std::thread([this] { Serve(); }); }
+void StatsServer::Start() {
+  thread_ = std::thread([this] { Serve(); });
+}
 
 void StatsServer::Shutdown() {
   if (shut_down_) return;

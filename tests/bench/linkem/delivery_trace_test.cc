@@ -32,8 +32,8 @@ TEST_CASE("DeliveryTrace: FirstOpportunityAtOrAfter finds the next slot across p
   CHECK(trace->FirstOpportunityAtOrAfter(absl::Microseconds(3001)) == 2);  // 7 ms
   CHECK(trace->FirstOpportunityAtOrAfter(Milliseconds(10)) == 3);
   CHECK(trace->FirstOpportunityAtOrAfter(absl::Microseconds(10001)) == 4);  // 13 ms
-  CHECK(trace->FirstOpportunityAtOrAfter(Milliseconds(18)) == 7);          // 20 ms
-  CHECK(trace->FirstOpportunityAtOrAfter(Milliseconds(1000)) == 399);      // 100 * 4 - 1
+  CHECK(trace->FirstOpportunityAtOrAfter(Milliseconds(18)) == 7);           // 20 ms
+  CHECK(trace->FirstOpportunityAtOrAfter(Milliseconds(1000)) == 399);       // 100 * 4 - 1
   CHECK(trace->OpportunityTime(399) == Milliseconds(1000));
 }
 
@@ -59,8 +59,7 @@ TEST_CASE("DeliveryTrace: malformed traces are rejected naming the line", "[link
 
   CHECK(DeliveryTrace::Parse("", "t").status().code() == absl::StatusCode::kInvalidArgument);
   CHECK(absl::StrContains(DeliveryTrace::Parse("0\n0\n", "t").status().message(), "period"));
-  CHECK(DeliveryTrace::Parse("1.5\n", "t").status().code() ==
-        absl::StatusCode::kInvalidArgument);
+  CHECK(DeliveryTrace::Parse("1.5\n", "t").status().code() == absl::StatusCode::kInvalidArgument);
 }
 
 TEST_CASE("DeliveryTrace: loading a missing file is NotFound naming the path", "[linkem]") {

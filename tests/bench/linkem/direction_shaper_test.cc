@@ -60,8 +60,7 @@ TEST_CASE("DirectionShaper: at 8 Mbit/s 1000 bytes serialize in 1 ms", "[linkem]
   CHECK(AdmitOne(shaper, 50, 500).due == Ms(60.5));
 }
 
-TEST_CASE("DirectionShaper: a full queue stops admission until the bottleneck drains",
-          "[linkem]") {
+TEST_CASE("DirectionShaper: a full queue stops admission until the bottleneck drains", "[linkem]") {
   LinkProfile link;
   link.mss_bytes = 1000;
   link.uplink.rate_kbps = 8000;  // 1000 bytes per ms
@@ -207,8 +206,7 @@ TEST_CASE("DirectionShaper: Gilbert-Elliott stalls have the chain's long-run fre
   CHECK(stats.loss_stall_time > absl::ZeroDuration());
 }
 
-TEST_CASE("DirectionShaper: a stall-mode outage delivers at the end of its window",
-          "[linkem]") {
+TEST_CASE("DirectionShaper: a stall-mode outage delivers at the end of its window", "[linkem]") {
   LinkProfile link;
   link.uplink.delay = Milliseconds(20);
   ProfileSchedule schedule(link);
@@ -224,12 +222,11 @@ TEST_CASE("DirectionShaper: a stall-mode outage delivers at the end of its windo
   CHECK(after.outage_stall == absl::ZeroDuration());
 }
 
-TEST_CASE("DirectionShaper: schedule changes govern segments arriving after them",
-          "[linkem]") {
+TEST_CASE("DirectionShaper: schedule changes govern segments arriving after them", "[linkem]") {
   LinkProfile base;
   base.uplink.delay = Milliseconds(50);
-  auto schedule = ProfileSchedule::Parse("1000 up.delay_ms=10\n2000 up.delay_ms=100\n", base,
-                                         "test");
+  auto schedule =
+      ProfileSchedule::Parse("1000 up.delay_ms=10\n2000 up.delay_ms=100\n", base, "test");
   REQUIRE(schedule.ok());
   DirectionShaper shaper(Direction::kUplink, &*schedule, nullptr, 1);
   CHECK(AdmitOne(shaper, 990, 10).due == Milliseconds(1040));

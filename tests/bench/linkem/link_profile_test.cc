@@ -16,8 +16,7 @@ TEST_CASE("LinkProfile: the default profile is the identity and validates", "[li
   CHECK(profile.mss_bytes == 1448);
 }
 
-TEST_CASE("LinkProfile: Validate names the direction and field that is out of range",
-          "[linkem]") {
+TEST_CASE("LinkProfile: Validate names the direction and field that is out of range", "[linkem]") {
   LinkProfile profile;
   profile.downlink.loss = 1.5;
   absl::Status status = profile.Validate();
@@ -45,8 +44,7 @@ TEST_CASE("LinkProfile: Validate names the direction and field that is out of ra
 
 TEST_CASE("ApplySetting: plain keys set both directions, up./down. prefixes one", "[linkem]") {
   LinkProfile profile;
-  REQUIRE(ApplySettings("delay_ms=30, rate_kbps=20000 up.rate_mbps=5 down.jitter_ms=2.5",
-                        &profile)
+  REQUIRE(ApplySettings("delay_ms=30, rate_kbps=20000 up.rate_mbps=5 down.jitter_ms=2.5", &profile)
               .ok());
   CHECK(profile.uplink.delay == absl::Milliseconds(30));
   CHECK(profile.downlink.delay == absl::Milliseconds(30));
@@ -56,8 +54,7 @@ TEST_CASE("ApplySetting: plain keys set both directions, up./down. prefixes one"
   CHECK(profile.downlink.jitter == absl::Microseconds(2500));
   CHECK(profile.rtt() == absl::Milliseconds(60));
 
-  REQUIRE(ApplySettings("queue_kb=64 mss_bytes=1000 min_rto_ms=50 max_rto_ms=1000", &profile)
-              .ok());
+  REQUIRE(ApplySettings("queue_kb=64 mss_bytes=1000 min_rto_ms=50 max_rto_ms=1000", &profile).ok());
   CHECK(profile.uplink.queue_bytes == 65536);
   CHECK(profile.mss_bytes == 1000);
   CHECK(profile.min_rto == absl::Milliseconds(50));
@@ -74,8 +71,7 @@ TEST_CASE("ApplySetting: probabilities are fractions or percentages", "[linkem]"
   CHECK(ApplySetting("loss", "150%", &profile).code() == absl::StatusCode::kInvalidArgument);
 }
 
-TEST_CASE("ApplySetting: unknown keys and bad numbers are rejected naming the key",
-          "[linkem]") {
+TEST_CASE("ApplySetting: unknown keys and bad numbers are rejected naming the key", "[linkem]") {
   LinkProfile profile;
   absl::Status status = ApplySetting("latency_ms", "5", &profile);
   CHECK(status.code() == absl::StatusCode::kInvalidArgument);
@@ -85,8 +81,7 @@ TEST_CASE("ApplySetting: unknown keys and bad numbers are rejected naming the ke
   CHECK(ApplySettings("delay_ms", &profile).code() == absl::StatusCode::kInvalidArgument);
 }
 
-TEST_CASE("DirectionProfile: MeanLossRate is the Gilbert-Elliott stationary loss",
-          "[linkem]") {
+TEST_CASE("DirectionProfile: MeanLossRate is the Gilbert-Elliott stationary loss", "[linkem]") {
   DirectionProfile d;
   d.loss = 0.001;
   CHECK(d.MeanLossRate() == Approx(0.001));
@@ -97,8 +92,7 @@ TEST_CASE("DirectionProfile: MeanLossRate is the Gilbert-Elliott stationary loss
   CHECK(d.MeanLossRate() == Approx(0.0049603).epsilon(1e-4));
 }
 
-TEST_CASE("Presets: every preset validates and has its documented RTT, rate and loss",
-          "[linkem]") {
+TEST_CASE("Presets: every preset validates and has its documented RTT, rate and loss", "[linkem]") {
   for (const Preset& preset : Presets()) {
     INFO(preset.name);
     CHECK(preset.profile.Validate().ok());

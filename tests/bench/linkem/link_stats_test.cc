@@ -11,14 +11,31 @@ namespace {
 
 using absl::Milliseconds;
 
+// A segment that arrived at 0 and is due at `due_ms`.
+Delivery Segment(int64_t due_ms, int64_t bytes) {
+  Delivery d;
+  d.arrival = absl::ZeroDuration();
+  d.due = Milliseconds(due_ms);
+  d.bytes = bytes;
+  return d;
+}
+
+Delivery Lost(int64_t due_ms, int64_t bytes, bool rto, int64_t stall_ms) {
+  Delivery d = Segment(due_ms, bytes);
+  d.lost = true;
+  d.rto = rto;
+  d.loss_stall = Milliseconds(stall_ms);
+  return d;
+}
+
 TEST_CASE("DirectionStats: counts segments, stalls and the delay mean and max", "[linkem]") {
   DirectionStats stats;
-  Delivery plain{Milliseconds(0), Milliseconds(10), 1000};
-  Delivery fast{Milliseconds(0), Milliseconds(60), 500, true, false, Milliseconds(50)};
-  Delivery rto{Milliseconds(0), Milliseconds(230), 500, true, true, Milliseconds(200)};
-  Delivery outage{Milliseconds(0), Milliseconds(100), 100};
+  Delivery outage = Segment(100, 100);
   outage.outage_stall = Milliseconds(90);
-  for (const Delivery& d : {plain, fast, rto, outage}) stats.Add(d);
+  for (const Delivery& d : {Segment(10, 1000), Lost(60, 500, /*rto=*/false, 50),
+                            Lost(230, 500, /*rto=*/true, 200), outage}) {
+    stats.Add(d);
+  }
   CHECK(stats.bytes == 2100);
   CHECK(stats.segments == 4);
   CHECK(stats.lost_segments == 2);
@@ -45,7 +62,7 @@ TEST_CASE("LinkStats: JSON and text report both directions", "[linkem]") {
   recorder.ConnectionAccepted();
   recorder.OutageReset();
   DirectionStats up;
-  up.Add({Milliseconds(0), Milliseconds(20), 1448});
+  up.Add(Segment(20, 1448));
   recorder.AddDirection(Direction::kUplink, up);
   const LinkStats stats = recorder.Snapshot(absl::Seconds(3));
   const nlohmann::json json = nlohmann::json::parse(stats.ToJson());
@@ -60,16 +77,14 @@ TEST_CASE("LinkStats: JSON and text report both directions", "[linkem]") {
   CHECK(absl::StrContains(text, "downlink"));
 }
 
-TEST_CASE("StatsHttpResponse: GET /stats is 200 JSON, other paths 404, garbage 400",
-          "[linkem]") {
+TEST_CASE("StatsHttpResponse: GET /stats is 200 JSON, other paths 404, garbage 400", "[linkem]") {
   const std::string ok = StatsHttpResponse("GET /stats?x=1 HTTP/1.1\r\n\r\n", "{\"a\":1}");
   CHECK(absl::StartsWith(ok, "HTTP/1.0 200 OK\r\n"));
   CHECK(absl::StrContains(ok, "Content-Type: application/json"));
   CHECK(absl::StrContains(ok, "Content-Length: 8\r\n"));
   CHECK(absl::EndsWith(ok, "\r\n\r\n{\"a\":1}\n"));
   CHECK(absl::StartsWith(StatsHttpResponse("GET / HTTP/1.1\r\n\r\n", "{}"), "HTTP/1.0 404"));
-  CHECK(absl::StartsWith(StatsHttpResponse("POST /stats HTTP/1.1\r\n\r\n", "{}"),
-                         "HTTP/1.0 404"));
+  CHECK(absl::StartsWith(StatsHttpResponse("POST /stats HTTP/1.1\r\n\r\n", "{}"), "HTTP/1.0 404"));
   CHECK(absl::StartsWith(StatsHttpResponse("\r\n", "{}"), "HTTP/1.0 400"));
 }
 

@@ -9,10 +9,10 @@ namespace {
 
 TEST_CASE("GilbertElliott: hand-picked uniforms drive the two states", "[linkem]") {
   DirectionProfile d;
-  d.loss = 0.1;         // good state
-  d.burst_p = 0.2;      // good -> bad
-  d.burst_r = 0.5;      // bad -> good
-  d.burst_loss = 0.9;   // bad state
+  d.loss = 0.1;        // good state
+  d.burst_p = 0.2;     // good -> bad
+  d.burst_r = 0.5;     // bad -> good
+  d.burst_loss = 0.9;  // bad state
   GilbertElliott model;
   // Good: u_loss 0.05 < 0.1 -> lost; u_transition 0.3 >= 0.2 -> stays good.
   CHECK(model.NextSegmentLost(d, 0.05, 0.3));

@@ -34,9 +34,8 @@ TEST_CASE("ProfileSchedule: each line changes the profile before it, from its ti
 }
 
 TEST_CASE("ProfileSchedule: preset= restarts from a named preset", "[linkem]") {
-  auto schedule =
-      ProfileSchedule::Parse("0 preset=wan\n5000 preset=cellular up.rate_kbps=2000\n",
-                             LinkProfile(), "s");
+  auto schedule = ProfileSchedule::Parse("0 preset=wan\n5000 preset=cellular up.rate_kbps=2000\n",
+                                         LinkProfile(), "s");
   REQUIRE(schedule.ok());
   CHECK(schedule->At(absl::ZeroDuration()).rtt() == Milliseconds(60));
   const LinkProfile& cellular = schedule->At(Milliseconds(6000));
@@ -45,7 +44,7 @@ TEST_CASE("ProfileSchedule: preset= restarts from a named preset", "[linkem]") {
   CHECK(cellular.downlink.rate_kbps == PresetProfile("cellular")->downlink.rate_kbps);
 }
 
-TEST_CASE("ProfileSchedule: outage lines add windows; stall chains defer to the last end",
+TEST_CASE("ProfileSchedule: outage lines add windows and stall chains defer to the last end",
           "[linkem]") {
   auto schedule = ProfileSchedule::Parse(
       "1000 outage=stall outage_ms=500\n"

@@ -7,11 +7,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -71,8 +70,7 @@ double RoundTripMs(int fd, const std::string& message) {
   const auto start = std::chrono::steady_clock::now();
   std::string reply;
   if (!SendAll(fd, message) ||
-      RecvExactly(fd, message.size(), kTimeout, &reply) != ReadEnd::kComplete ||
-      reply != message) {
+      RecvExactly(fd, message.size(), kTimeout, &reply) != ReadEnd::kComplete || reply != message) {
     return -1;
   }
   return Seconds(std::chrono::steady_clock::now() - start) * 1e3;
@@ -83,9 +81,10 @@ double Median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-TEST_CASE("Relay: bytes arrive intact and in order on concurrent connections under jitter "
-          "and loss",
-          "[linkem][integration]") {
+TEST_CASE(
+    "Relay: bytes arrive intact and in order on concurrent connections under jitter "
+    "and loss",
+    "[linkem][integration]") {
   LinkProfile profile;
   REQUIRE(ApplySettings("delay_ms=2 jitter_ms=2 loss=2% burst_p=0.005 burst_r=0.5 "
                         "min_rto_ms=20 max_rto_ms=200",
@@ -134,8 +133,7 @@ TEST_CASE("Relay: a 20 ms uplink delay shows in the measured round trip", "[link
   CHECK(stats.downlink.mean_delay() == absl::ZeroDuration());
 }
 
-TEST_CASE("Relay: a 1 Mbit/s rate limit moves 125 kB in about a second",
-          "[linkem][integration]") {
+TEST_CASE("Relay: a 1 Mbit/s rate limit moves 125 kB in about a second", "[linkem][integration]") {
   LinkProfile profile;
   profile.uplink.rate_kbps = 1000;
   profile.uplink.queue_bytes = 16 * 1024;  // small: the sender is held back
@@ -187,8 +185,8 @@ TEST_CASE("Relay: zero impairment adds well under a millisecond per round trip (
 
 TEST_CASE("Relay: a reset-mode outage resets both the client and the upstream",
           "[linkem][integration]") {
-  Loopback loopback = StartLoopback(
-      LinkProfile(), {{Milliseconds(1000), Milliseconds(1500), OutageMode::kReset}});
+  Loopback loopback =
+      StartLoopback(LinkProfile(), {{Milliseconds(1000), Milliseconds(1500), OutageMode::kReset}});
   UniqueFd fd = ConnectLoopback(loopback.relay->port());
   REQUIRE(fd.valid());
   REQUIRE(RoundTripMs(fd.get(), "hello") >= 0.0);
@@ -202,8 +200,8 @@ TEST_CASE("Relay: a reset-mode outage resets both the client and the upstream",
 
 TEST_CASE("Relay: a stall-mode outage delivers what was sent during it after the window",
           "[linkem][integration]") {
-  Loopback loopback = StartLoopback(
-      LinkProfile(), {{absl::ZeroDuration(), Milliseconds(700), OutageMode::kStall}});
+  Loopback loopback =
+      StartLoopback(LinkProfile(), {{absl::ZeroDuration(), Milliseconds(700), OutageMode::kStall}});
   UniqueFd fd = ConnectLoopback(loopback.relay->port());
   REQUIRE(fd.valid());
   const absl::Duration sent_at = loopback.relay->Elapsed();

@@ -1,0 +1,226 @@
+// tandem-pipeline-bench: synchronous vs pipelined speculative decoding over
+// an emulated link, measured in one run, next to the analytic prediction.
+//
+// For each RTT, tandem-cloud (in-process, 127.0.0.1:<free port>) is reached
+// through a tandem-linkem relay that adds RTT/2 each way; the edge runs the
+// same prompts and seeds with each method. Every run reports measured
+// throughput and the model's prediction (common/spec/pipeline_model.h) from
+// that run's own alpha, draft time per token, verify time per chunk and RTT.
+//
+//   tandem-pipeline-bench [--rtts=10,50,100] [--temperature=0] [--csv=FILE]
+
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "bench/linkem/link_model.h"
+#include "bench/linkem/relay.h"
+#include "cloud/cloud_server.h"
+#include "common/base/flag_spelling.h"
+#include "common/model/compute_threads.h"
+#include "common/spec/pipeline_model.h"
+#include "edge/grpc_verifier_transport.h"
+#include "edge/speculative_client.h"
+
+ABSL_FLAG(std::string, draft, "deploy/models/tandem-draft", "Draft model directory.");
+ABSL_FLAG(std::string, target, "deploy/models/tandem-target", "Target model directory.");
+ABSL_FLAG(std::vector<std::string>, rtts, std::vector<std::string>({"10", "50", "100"}),
+          "Emulated round-trip times in ms.");
+ABSL_FLAG(double, temperature, 0.0, "Sampling temperature.");
+ABSL_FLAG(int, max_tokens, 48, "Tokens per prompt.");
+ABSL_FLAG(int, prompts, 4, "Prompts per configuration (from a fixed list).");
+ABSL_FLAG(std::string, csv, "", "Append one CSV row per run here.");
+ABSL_FLAG(std::string, git_sha, "", "Recorded in every row.");
+
+namespace {
+
+namespace v1 = ::tandem::v1;
+using tandem::edge::DecodingMode;
+using tandem::edge::GenerationStats;
+
+const std::vector<std::string> kPrompts = {"def ", "import os\n", "Return the ",
+                                           "class Config:\n", "The following example shows",
+                                           "for i in range("};
+
+struct Method {
+  std::string name;
+  DecodingMode decoding;
+  int gamma;
+  int draft_ahead;
+};
+
+struct Totals {
+  int64_t tokens = 0, drafted = 0, sent = 0, accepted = 0, rejections = 0, rounds = 0;
+  int64_t rtt_samples = 0;
+  absl::Duration time, draft_time, verify_time, rtt_total;
+};
+
+absl::StatusOr<GenerationStats> RunOnce(const tandem::model::LlamaModel& draft,
+                                        const tandem::model::Tokenizer& tokenizer, int port,
+                                        const Method& method, const std::string& prompt,
+                                        uint64_t seed) {
+  tandem::edge::SpeculativeOptions options;
+  options.decoding = method.decoding;
+  options.sampling.temperature = absl::GetFlag(FLAGS_temperature);
+  options.seed = seed;
+  options.max_tokens = absl::GetFlag(FLAGS_max_tokens);
+  options.draft_max = method.gamma;
+  options.draft_min = method.gamma;  // fixed chunks: the model's assumption
+  options.draft_ahead = method.draft_ahead;
+  tandem::edge::GrpcVerifierTransport::Options transport_options;
+  transport_options.address = absl::StrCat("127.0.0.1:", port);
+  auto transport = tandem::edge::GrpcVerifierTransport::Connect(transport_options);
+  if (!transport.ok()) return transport.status();
+  tandem::edge::SpeculativeClient client(
+      method.decoding == DecodingMode::kCloudAr ? nullptr : &draft, tokenizer, **transport,
+      options);
+  GenerationStats stats;
+  auto ids = client.Generate(prompt, nullptr, &stats);
+  if (!ids.ok()) return ids.status();
+  return stats;
+}
+
+void Add(const GenerationStats& s, Totals& t) {
+  t.tokens += s.generated_tokens;
+  t.drafted += s.draft_tokens;
+  t.sent += s.sent_draft_tokens;
+  t.accepted += s.accepted_tokens;
+  t.rejections += s.rejections;
+  t.rounds += s.rounds;
+  t.time += s.total_time - s.time_to_first_token;  // steady state: after the first token
+  t.tokens -= 1;
+  t.draft_time += s.draft_time;
+  t.verify_time += s.verify_time;
+  t.rtt_total += s.rtt_total;
+  t.rtt_samples += s.rtt_samples;
+}
+
+// Per-token acceptance as the model defines it (i.i.d. Bernoulli): every
+// tested token was accepted or was the round's rejection; tokens after a
+// rejection were never tested. The geometric MLE is accepted / tested.
+double TokenAlpha(const Totals& t) {
+  const int64_t tested = t.accepted + t.rejections;
+  return tested > 0 ? static_cast<double>(t.accepted) / tested : 0.0;
+}
+
+// The model's prediction from what this run measured.
+double Predict(const Method& m, const Totals& t) {
+  tandem::spec::PipelineTimings timings;
+  timings.alpha = TokenAlpha(t);
+  timings.t_draft = t.sent > 0 ? absl::ToDoubleSeconds(t.draft_time) / t.sent : 0.0;
+  timings.t_verify_fixed = t.rounds > 0 ? absl::ToDoubleSeconds(t.verify_time) / t.rounds : 0.0;
+  timings.rtt = t.rtt_samples > 0 ? absl::ToDoubleSeconds(t.rtt_total) / t.rtt_samples : 0.0;
+  switch (m.decoding) {
+    case DecodingMode::kSync: return tandem::spec::SyncThroughput(timings, m.gamma);
+    case DecodingMode::kPipelined:
+      return tandem::spec::PipelinedThroughput(timings, m.gamma, m.draft_ahead);
+    case DecodingMode::kCloudAr: return 0.0;
+  }
+  return 0.0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  tandem::base::ArgvStorage args(tandem::base::NormalizeFlagSpelling(argc, argv));
+  absl::ParseCommandLine(args.argc(), args.argv());
+  tandem::model::SetComputeThreads(1);  // edge and cloud: one core each
+  tandem::model::LlamaModelOptions draft_options;
+  draft_options.model_dir = absl::GetFlag(FLAGS_draft);
+  auto draft = tandem::model::LlamaModel::Load(draft_options);
+  auto tokenizer = tandem::model::Tokenizer::FromDirectory(absl::GetFlag(FLAGS_draft));
+  tandem::cloud::CloudConfig config;
+  config.model_dir = absl::GetFlag(FLAGS_target);
+  config.address = "127.0.0.1:0";
+  config.compute_threads = 1;
+  auto cloud = tandem::cloud::CloudServer::Start(config);
+  for (const absl::Status& s : {draft.status(), tokenizer.status(), cloud.status()}) {
+    if (!s.ok()) {
+      std::cerr << "error: " << s.message() << "\n";
+      return 1;
+    }
+  }
+  const std::vector<Method> methods = {
+      {"sync g2", DecodingMode::kSync, 2, 2},          {"sync g4", DecodingMode::kSync, 4, 4},
+      {"sync g8", DecodingMode::kSync, 8, 8},          {"pipe g1 D16", DecodingMode::kPipelined, 1, 16},
+      {"pipe g2 D16", DecodingMode::kPipelined, 2, 16}, {"pipe g4 D32", DecodingMode::kPipelined, 4, 32},
+      {"cloud AR", DecodingMode::kCloudAr, 1, 1}};
+  std::ofstream csv;
+  if (!absl::GetFlag(FLAGS_csv).empty()) csv.open(absl::GetFlag(FLAGS_csv), std::ios::app);
+  std::cout << absl::StrFormat("%-7s %-12s %9s %9s %9s %7s %8s %8s\n", "rtt_ms", "method",
+                               "tok/s", "predicted", "meas/pred", "alpha", "t_d_ms", "t_v_ms");
+  for (const std::string& rtt_text : absl::GetFlag(FLAGS_rtts)) {
+    double rtt_ms = 0;
+    if (!absl::SimpleAtod(rtt_text, &rtt_ms)) {
+      std::cerr << "error: --rtts: \"" << rtt_text << "\" is not a number of ms\n";
+      return 2;
+    }
+    tandem::linkem::LinkModelSpec spec;
+    spec.settings = absl::StrCat("delay_ms=", rtt_ms / 2);
+    auto link = tandem::linkem::BuildLinkModel(spec);
+    if (!link.ok()) {
+      std::cerr << "error: " << link.status().message() << "\n";
+      return 1;
+    }
+    tandem::linkem::RelayOptions relay_options;
+    relay_options.connection.upstream_address = absl::StrCat("127.0.0.1:", (*cloud)->port());
+    auto relay = tandem::linkem::Relay::Create(relay_options, *link);
+    if (!relay.ok()) {
+      std::cerr << "error: " << relay.status().message() << "\n";
+      return 1;
+    }
+    (*relay)->Start();
+    double best_sync = 0, best_pipe = 0, cloud_ar = 0;
+    for (const Method& method : methods) {
+      Totals totals;
+      for (int p = 0; p < absl::GetFlag(FLAGS_prompts); ++p) {
+        auto stats = RunOnce(**draft, **tokenizer, (*relay)->port(), method,
+                             kPrompts[p % kPrompts.size()], 100 + p);
+        if (!stats.ok()) {
+          std::cerr << "error: " << stats.status().message() << "\n";
+          return 1;
+        }
+        Add(*stats, totals);
+      }
+      const double rate = totals.tokens / absl::ToDoubleSeconds(totals.time);
+      const double predicted = Predict(method, totals);
+      const double alpha = TokenAlpha(totals);
+      const double t_d_ms = totals.sent > 0 ? absl::ToDoubleMilliseconds(totals.draft_time) / totals.sent : 0;
+      const double t_v_ms = totals.rounds > 0 ? absl::ToDoubleMilliseconds(totals.verify_time) / totals.rounds : 0;
+      std::cout << absl::StrFormat("%-7.0f %-12s %9.1f %9.1f %9.2f %7.3f %8.2f %8.2f\n", rtt_ms,
+                                   method.name, rate, predicted,
+                                   predicted > 0 ? rate / predicted : 0.0, alpha, t_d_ms, t_v_ms);
+      if (method.decoding == DecodingMode::kSync) best_sync = std::max(best_sync, rate);
+      if (method.decoding == DecodingMode::kPipelined) best_pipe = std::max(best_pipe, rate);
+      if (method.decoding == DecodingMode::kCloudAr) cloud_ar = rate;
+      const nlohmann::json row = {
+          {"bench", "pipeline"}, {"git_sha", absl::GetFlag(FLAGS_git_sha)}, {"rtt_ms", rtt_ms},
+          {"method", method.name}, {"gamma", method.gamma}, {"draft_ahead", method.draft_ahead},
+          {"temperature", absl::GetFlag(FLAGS_temperature)}, {"tokens_per_s", rate},
+          {"predicted_tokens_per_s", predicted}, {"alpha", alpha}, {"t_d_ms", t_d_ms},
+          {"t_v_ms", t_v_ms}, {"prompts", absl::GetFlag(FLAGS_prompts)},
+          {"max_tokens", absl::GetFlag(FLAGS_max_tokens)}, {"threads", 1}};
+      std::cerr << row.dump() << "\n";
+      if (csv.is_open()) {
+        csv << absl::StrFormat("%s,%.0f,%s,%d,%d,%.2f,%.2f,%.2f,%.4f,%.3f,%.3f\n",
+                               absl::GetFlag(FLAGS_git_sha), rtt_ms, method.name, method.gamma,
+                               method.draft_ahead, absl::GetFlag(FLAGS_temperature), rate,
+                               predicted, alpha, t_d_ms, t_v_ms);
+      }
+    }
+    std::cout << absl::StrFormat(
+        "rtt %.0f ms: best pipelined / best sync = %.2fx, best pipelined / cloud AR = %.2fx\n\n",
+        rtt_ms, best_sync > 0 ? best_pipe / best_sync : 0.0,
+        cloud_ar > 0 ? best_pipe / cloud_ar : 0.0);
+    (*relay)->Shutdown();
+  }
+  (*cloud)->Shutdown(absl::Seconds(5));
+  return 0;
+}

@@ -1,0 +1,81 @@
+#ifndef TANDEM_COMMON_SPEC_DRAFT_LENGTH_CONTROLLER_H_
+#define TANDEM_COMMON_SPEC_DRAFT_LENGTH_CONTROLLER_H_
+
+#include <optional>
+
+#include "common/spec/pipeline_model.h"
+
+namespace tandem::spec {
+
+struct ControllerOptions {
+  int min_gamma = 1;         // --draft-min
+  int max_gamma = 8;         // --draft-max
+  int max_draft_ahead = 64;  // largest D considered
+  // Weight of a new sample in the exponentially weighted moving averages.
+  double ewma_weight = 0.2;
+  // Keep the current setting unless another one is predicted to be at least
+  // this much faster (relative): no oscillation on a steady channel.
+  double hysteresis = 0.03;
+  // Until this many verdicts were observed, keep the initial setting.
+  int warmup_verdicts = 3;
+  int initial_gamma = 4;
+  int initial_draft_ahead = 16;
+};
+
+// What the controller believes about the channel and the models.
+struct ChannelEstimates {
+  double alpha = 0.5;              // per-token acceptance probability
+  double t_draft = 1e-3;           // s per drafted token (edge)
+  double t_verify_fixed = 1e-3;    // s per chunk (cloud), fixed part
+  double t_verify_per_token = 0;   // s per token in the chunk
+  double t_verify(int tokens) const { return t_verify_fixed + t_verify_per_token * tokens; }
+  double rtt = 0.01;               // s, network round trip without compute
+  int verdicts = 0;
+};
+
+struct DraftDecision {
+  int gamma = 4;          // chunk size
+  int draft_ahead = 16;   // D
+  double predicted_tokens_per_s = 0;
+};
+
+// Channel-aware adaptive draft length (design §7). Observations arrive as
+// the edge measures them; Decide() returns the chunk size gamma and the
+// draft-ahead limit D that maximise the pipeline model's expected committed
+// tokens per second (common/spec/pipeline_model.h) under the current
+// estimates, within [min_gamma, max_gamma] and D in {gamma, 2 gamma, 4 gamma,
+// ...} <= max_draft_ahead. A new setting replaces the current one only if it
+// is predicted to be `hysteresis` faster. Pure and deterministic: no clock,
+// no I/O; tests drive it with synthetic observations.
+class DraftLengthController {
+ public:
+  explicit DraftLengthController(ControllerOptions options);
+
+  void ObserveRtt(double seconds);
+  void ObserveDraftTime(double seconds_per_token);
+  // One verified chunk of `tokens` tokens took `seconds` of cloud compute.
+  void ObserveVerify(int tokens, double seconds);
+  // One verdict: `accepted` drafted tokens accepted, then a rejection or not.
+  void ObserveVerdict(int accepted, bool rejected);
+
+  DraftDecision Decide();
+  const ChannelEstimates& estimates() const { return estimates_; }
+  const DraftDecision& current() const { return current_; }
+
+ private:
+  double Predict(int gamma, int draft_ahead) const;
+
+  ControllerOptions options_;
+  ChannelEstimates estimates_;
+  DraftDecision current_;
+  // Running sums for the acceptance estimate, decayed like an EWMA:
+  // alpha = accepted / tested (the geometric MLE).
+  double accepted_ = 0, tested_ = 0;
+  // Least-squares fit t_v(n) = a + b n over decayed sums.
+  double sw_ = 0, sx_ = 0, sy_ = 0, sxx_ = 0, sxy_ = 0;
+  bool have_rtt_ = false, have_draft_ = false;
+};
+
+}  // namespace tandem::spec
+
+#endif  // TANDEM_COMMON_SPEC_DRAFT_LENGTH_CONTROLLER_H_

@@ -1,0 +1,47 @@
+#ifndef TANDEM_COMMON_SPEC_PIPELINE_MODEL_H_
+#define TANDEM_COMMON_SPEC_PIPELINE_MODEL_H_
+
+namespace tandem::spec {
+
+// The timing model of edge-cloud speculative decoding, used to predict
+// throughput (benchmarks report measured / predicted) and to choose the
+// chunk size (the adaptive controller). Times are in seconds.
+struct PipelineTimings {
+  double alpha = 0.5;     // per-token acceptance probability (i.i.d.)
+  double t_draft = 1e-3;  // edge time to draft one token
+  double t_verify_fixed = 1e-3;      // cloud time per chunk: fixed part ...
+  double t_verify_per_token = 0.0;   // ... plus this per token in the chunk
+  double rtt = 0.0;       // network round trip, without compute
+
+  double t_verify(int tokens) const { return t_verify_fixed + t_verify_per_token * tokens; }
+};
+
+// Synchronous speculative decoding (draft gamma, verify, bonus token): a
+// round takes gamma t_d + t_v(gamma + 1) + RTT and commits
+// sum_{i=0..gamma} alpha^i = (1 - alpha^(gamma+1)) / (1 - alpha) tokens
+// (Leviathan et al. 2023, eq. 1). Tokens per second.
+double SyncThroughput(const PipelineTimings& t, int gamma);
+
+// The asynchronous pipeline (design §6; PicoSpec's pipelined model,
+// generalised to chunks of gamma with a draft-ahead limit D and no bonus).
+// A cycle starts when the edge knows a correction and ends when it learns of
+// the next rejection. Without rejections the schedule is deterministic:
+//   token j is drafted during [d_j, d_j + t_d], with
+//     d_j = max(d_{j-1} + t_d, A_{chunk(j - D)})   (at most D unverified),
+//   chunk c (tokens [c gamma, (c+1) gamma)) is sent when its last token is
+//   drafted, s_c = d_{(c+1) gamma - 1} + t_d; the cloud verifies chunks in
+//   order, F_c = max(s_c + RTT/2, F_{c-1}) + t_v(gamma); its verdict arrives
+//   at A_c = F_c + RTT/2.
+// The first rejection is at index k ~ Geometric: P(k) = alpha^k (1 - alpha);
+// the cycle then commits k + 1 tokens (k accepted + the correction) and
+// lasts A_{floor(k / gamma)}. By renewal-reward, throughput =
+// E[k + 1] / E[A_{floor(k/gamma)}] = (1 / (1 - alpha)) / sum_k P(k) A_{k/gamma}.
+double PipelinedThroughput(const PipelineTimings& t, int gamma, int draft_ahead);
+
+// Cloud-only autoregressive decoding: one target step per token, the
+// stream pipelined over the link (RTT only delays the first token).
+double CloudOnlyThroughput(const PipelineTimings& t);
+
+}  // namespace tandem::spec
+
+#endif  // TANDEM_COMMON_SPEC_PIPELINE_MODEL_H_

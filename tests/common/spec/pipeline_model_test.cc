@@ -1,0 +1,62 @@
+#include "common/spec/pipeline_model.h"
+
+#include "catch2/catch.hpp"
+
+namespace tandem::spec {
+namespace {
+
+using Catch::Matchers::WithinRel;
+
+PipelineTimings Timings(double alpha, double t_d, double t_v, double rtt) {
+  PipelineTimings t;
+  t.alpha = alpha;
+  t.t_draft = t_d;
+  t.t_verify_fixed = t_v;
+  t.rtt = rtt;
+  return t;
+}
+
+TEST_CASE("SyncThroughput: expected tokens per round over the round time", "[spec][model]") {
+  // alpha 0.5, gamma 2: 1 + 0.5 + 0.25 = 1.75 tokens per round;
+  // round = 2 * 1 ms + 2 ms + 10 ms = 14 ms -> 125 tokens/s.
+  CHECK_THAT(SyncThroughput(Timings(0.5, 1e-3, 2e-3, 10e-3), 2), WithinRel(125.0, 1e-9));
+  // alpha 0: one token per round.
+  CHECK_THAT(SyncThroughput(Timings(0.0, 1e-3, 2e-3, 0.0), 1), WithinRel(1.0 / 3e-3, 1e-9));
+}
+
+TEST_CASE("PipelinedThroughput: alpha 0 makes every cycle one chunk round trip",
+          "[spec][model]") {
+  // alpha 0: k = 0 always, the cycle is draft gamma + RTT + verify:
+  // gamma 1: 1 ms + 10 ms + 2 ms = 13 ms per token.
+  CHECK_THAT(PipelinedThroughput(Timings(0.0, 1e-3, 2e-3, 10e-3), 1, 8),
+             WithinRel(1.0 / 13e-3, 1e-6));
+}
+
+TEST_CASE("PipelinedThroughput: without rejections the slowest stage sets the pace",
+          "[spec][model]") {
+  // alpha -> 1 and D large: the cloud verifies gamma=4 tokens every 2 ms
+  // while the edge drafts one per 1 ms: the edge (1000 tokens/s) is the
+  // bottleneck. The RTT only delays the start, so the rate approaches 1000/s.
+  const double rate = PipelinedThroughput(Timings(0.9999, 1e-3, 2e-3, 50e-3), 4, 1000);
+  CHECK(rate > 900.0);
+  CHECK(rate <= 1000.0 + 1e-6);
+}
+
+TEST_CASE("PipelinedThroughput: beats synchronous decoding at high RTT", "[spec][model]") {
+  // The PicoSpec regime, worked by hand: alpha 0.9, t_d 2 ms, t_v 5 ms,
+  // RTT 50 ms, gamma 4.
+  // Sync: (1 - 0.9^5) / 0.1 = 4.095 tokens per 8 + 5 + 50 = 63 ms -> 65.0/s.
+  // Pipelined (D large): chunk c is drafted by 8(c+1) ms and its verdict
+  // arrives at 63 + 8c ms (the cloud keeps up); the rejection's chunk is
+  // floor(k/4) with E = 0.9^4 / (1 - 0.9^4) = 1.905, so a cycle lasts
+  // 63 + 8 * 1.905 = 78.2 ms and commits 1 / 0.1 = 10 tokens -> 127.8/s.
+  const PipelineTimings t = Timings(0.9, 2e-3, 5e-3, 50e-3);
+  CHECK_THAT(SyncThroughput(t, 4), WithinRel(4.0951 / 63e-3, 1e-3));
+  CHECK_THAT(PipelinedThroughput(t, 4, 64), WithinRel(127.8, 0.01));
+  // A draft-ahead limit equal to gamma serialises the pipeline: one chunk
+  // per 63 ms without the bonus token, slower than sync.
+  CHECK(PipelinedThroughput(t, 4, 4) < SyncThroughput(t, 4));
+}
+
+}  // namespace
+}  // namespace tandem::spec
