@@ -22,11 +22,10 @@
 #include "absl/strings/str_format.h"
 #include "bench/linkem/link_model.h"
 #include "bench/linkem/relay.h"
-#include "cloud/cloud_server.h"
+#include "bench/bench_harness.h"
 #include "common/base/flag_spelling.h"
 #include "common/model/compute_threads.h"
 #include "common/spec/pipeline_model.h"
-#include "edge/grpc_verifier_transport.h"
 #include "edge/speculative_client.h"
 
 ABSL_FLAG(std::string, draft, "deploy/models/tandem-draft", "Draft model directory.");
@@ -62,8 +61,7 @@ struct Totals {
   absl::Duration time, draft_time, verify_time, rtt_total;
 };
 
-absl::StatusOr<GenerationStats> RunOnce(const tandem::model::LlamaModel& draft,
-                                        const tandem::model::Tokenizer& tokenizer, int port,
+absl::StatusOr<GenerationStats> RunOnce(const tandem::bench::BenchHarness& harness, int port,
                                         const Method& method, const std::string& prompt,
                                         uint64_t seed) {
   tandem::edge::SpeculativeOptions options;
@@ -74,17 +72,8 @@ absl::StatusOr<GenerationStats> RunOnce(const tandem::model::LlamaModel& draft,
   options.draft_max = method.gamma;
   options.draft_min = method.gamma;  // fixed chunks: the model's assumption
   options.draft_ahead = method.draft_ahead;
-  tandem::edge::GrpcVerifierTransport::Options transport_options;
-  transport_options.address = absl::StrCat("127.0.0.1:", port);
-  auto transport = tandem::edge::GrpcVerifierTransport::Connect(transport_options);
-  if (!transport.ok()) return transport.status();
-  tandem::edge::SpeculativeClient client(
-      method.decoding == DecodingMode::kCloudAr ? nullptr : &draft, tokenizer, **transport,
-      options);
-  GenerationStats stats;
-  auto ids = client.Generate(prompt, nullptr, &stats);
-  if (!ids.ok()) return ids.status();
-  return stats;
+  options.adaptive = false;
+  return harness.Generate(port, options, prompt);
 }
 
 void Add(const GenerationStats& s, Totals& t) {
@@ -132,20 +121,13 @@ int main(int argc, char** argv) {
   tandem::base::ArgvStorage args(tandem::base::NormalizeFlagSpelling(argc, argv));
   absl::ParseCommandLine(args.argc(), args.argv());
   tandem::model::SetComputeThreads(1);  // edge and cloud: one core each
-  tandem::model::LlamaModelOptions draft_options;
-  draft_options.model_dir = absl::GetFlag(FLAGS_draft);
-  auto draft = tandem::model::LlamaModel::Load(draft_options);
-  auto tokenizer = tandem::model::Tokenizer::FromDirectory(absl::GetFlag(FLAGS_draft));
-  tandem::cloud::CloudConfig config;
-  config.model_dir = absl::GetFlag(FLAGS_target);
-  config.address = "127.0.0.1:0";
-  config.compute_threads = 1;
-  auto cloud = tandem::cloud::CloudServer::Start(config);
-  for (const absl::Status& s : {draft.status(), tokenizer.status(), cloud.status()}) {
-    if (!s.ok()) {
-      std::cerr << "error: " << s.message() << "\n";
-      return 1;
-    }
+  tandem::cloud::CloudConfig cloud_config;
+  cloud_config.compute_threads = 1;
+  auto harness = tandem::bench::BenchHarness::Start(absl::GetFlag(FLAGS_draft),
+                                                    absl::GetFlag(FLAGS_target), cloud_config);
+  if (!harness.ok()) {
+    std::cerr << "error: " << harness.status().message() << "\n";
+    return 1;
   }
   const std::vector<Method> methods = {
       {"sync g2", DecodingMode::kSync, 2, 2},          {"sync g4", DecodingMode::kSync, 4, 4},
@@ -170,7 +152,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     tandem::linkem::RelayOptions relay_options;
-    relay_options.connection.upstream_address = absl::StrCat("127.0.0.1:", (*cloud)->port());
+    relay_options.connection.upstream_address = absl::StrCat("127.0.0.1:", (*harness)->cloud_port());
     auto relay = tandem::linkem::Relay::Create(relay_options, *link);
     if (!relay.ok()) {
       std::cerr << "error: " << relay.status().message() << "\n";
@@ -181,7 +163,7 @@ int main(int argc, char** argv) {
     for (const Method& method : methods) {
       Totals totals;
       for (int p = 0; p < absl::GetFlag(FLAGS_prompts); ++p) {
-        auto stats = RunOnce(**draft, **tokenizer, (*relay)->port(), method,
+        auto stats = RunOnce(**harness, (*relay)->port(), method,
                              kPrompts[p % kPrompts.size()], 100 + p);
         if (!stats.ok()) {
           std::cerr << "error: " << stats.status().message() << "\n";
@@ -221,6 +203,5 @@ int main(int argc, char** argv) {
         cloud_ar > 0 ? best_pipe / cloud_ar : 0.0);
     (*relay)->Shutdown();
   }
-  (*cloud)->Shutdown(absl::Seconds(5));
   return 0;
 }

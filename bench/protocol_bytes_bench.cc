@@ -20,11 +20,10 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "cloud/cloud_server.h"
+#include "bench/bench_harness.h"
 #include "common/base/flag_spelling.h"
 #include "common/model/llama_model.h"
 #include "common/model/tokenizer/tokenizer.h"
-#include "edge/grpc_verifier_transport.h"
 #include "edge/speculative_client.h"
 
 ABSL_FLAG(std::string, draft, "deploy/models/tandem-draft", "Draft model directory.");
@@ -70,15 +69,12 @@ double Ratio(int64_t a, int64_t b) { return b > 0 ? static_cast<double>(a) / b :
 int main(int argc, char** argv) {
   tandem::base::ArgvStorage args(tandem::base::NormalizeFlagSpelling(argc, argv));
   absl::ParseCommandLine(args.argc(), args.argv());
-  tandem::model::LlamaModelOptions draft_options;
-  draft_options.model_dir = absl::GetFlag(FLAGS_draft);
-  auto draft = tandem::model::LlamaModel::Load(draft_options);
-  auto tokenizer = tandem::model::Tokenizer::FromDirectory(absl::GetFlag(FLAGS_draft));
-  if (!draft.ok() || !tokenizer.ok()) {
-    std::cerr << "error: " << (draft.ok() ? tokenizer.status() : draft.status()).message() << "\n";
+  auto vocab_source = tandem::model::Tokenizer::FromDirectory(absl::GetFlag(FLAGS_draft));
+  if (!vocab_source.ok()) {
+    std::cerr << "error: " << vocab_source.status().message() << "\n";
     return 1;
   }
-  const int vocab = (*tokenizer)->vocab_size();
+  const int vocab = (*vocab_source)->vocab_size();
   std::cout << absl::StrFormat(
       "vocab %d: a dense fp16 distribution is %d bytes\n"
       "%-13s %-5s %27s %27s %9s %9s\n",
@@ -88,13 +84,12 @@ int main(int argc, char** argv) {
                                "payload message framed");
   for (bool zstd : {true, false}) {
     tandem::cloud::CloudConfig config;
-    config.model_dir = absl::GetFlag(FLAGS_target);
-    config.address = "127.0.0.1:0";
     config.compute_threads = absl::GetFlag(FLAGS_threads);
     config.zstd_min_bytes = zstd ? 64 : (int64_t{1} << 40);
-    auto server = tandem::cloud::CloudServer::Start(config);
-    if (!server.ok()) {
-      std::cerr << "error: " << server.status().message() << "\n";
+    auto harness = tandem::bench::BenchHarness::Start(absl::GetFlag(FLAGS_draft),
+                                                      absl::GetFlag(FLAGS_target), config);
+    if (!harness.ok()) {
+      std::cerr << "error: " << harness.status().message() << "\n";
       return 1;
     }
     for (v1::VerificationMode mode : {v1::VERIFICATION_MODE_EXACT,
@@ -110,21 +105,12 @@ int main(int argc, char** argv) {
       Totals totals;
       for (size_t i = 0; i < kPrompts.size(); ++i) {
         options.seed = i + 1;
-        tandem::edge::GrpcVerifierTransport::Options transport_options;
-        transport_options.address = absl::StrCat("127.0.0.1:", (*server)->port());
-        auto transport = tandem::edge::GrpcVerifierTransport::Connect(transport_options);
-        if (!transport.ok()) {
-          std::cerr << "error: " << transport.status().message() << "\n";
+        auto stats = (*harness)->Generate((*harness)->cloud_port(), options, kPrompts[i]);
+        if (!stats.ok()) {
+          std::cerr << "error: " << stats.status().message() << "\n";
           return 1;
         }
-        tandem::edge::SpeculativeClient client(draft->get(), **tokenizer, **transport, options);
-        tandem::edge::GenerationStats stats;
-        auto ids = client.Generate(kPrompts[i], nullptr, &stats);
-        if (!ids.ok()) {
-          std::cerr << "error: " << ids.status().message() << "\n";
-          return 1;
-        }
-        Accumulate(stats, totals);
+        Accumulate(*stats, totals);
       }
       const auto& s = totals.sum;
       const std::string name = v1::VerificationMode_Name(mode).substr(18);
@@ -150,7 +136,6 @@ int main(int argc, char** argv) {
           {"dense_fp16_bytes", 2 * vocab}};
       std::cerr << row.dump() << "\n";
     }
-    (*server)->Shutdown(absl::Seconds(5));
   }
   return 0;
 }

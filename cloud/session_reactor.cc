@@ -1,6 +1,7 @@
 #include "cloud/session_reactor.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/base/logging.h"
 #include "common/wire/status_proto.h"
 
@@ -61,7 +62,7 @@ void SessionReactor::OnReadDone(bool ok) {
     return;
   }
   if (finished_ || finish_wanted_) return;
-  inbox_.push_back(std::move(read_buffer_));
+  inbox_.push_back({std::move(read_buffer_), absl::Now()});
   read_buffer_.Clear();
   ScheduleDrainLocked();
   if (inbox_.size() < resources_.max_queued_messages) {
@@ -80,7 +81,7 @@ void SessionReactor::ScheduleDrainLocked() {
 void SessionReactor::Drain() {
   const VerifierSession::Emit emit = [this](v1::CloudMessage m) { return Emit(std::move(m)); };
   while (true) {
-    v1::EdgeMessage message;
+    Received message;
     {
       absl::MutexLock lock(&mu_);
       if (finished_ || cancelled_ || finish_wanted_) {
@@ -119,7 +120,7 @@ void SessionReactor::Drain() {
         StartRead(&read_buffer_);
       }
     }
-    const absl::Status status = session_->Handle(message, emit);
+    const absl::Status status = session_->Handle(message.message, emit, message.at);
     if (!status.ok()) {
       absl::MutexLock lock(&mu_);
       FailLocked(status);

@@ -52,7 +52,11 @@ class SessionReactor
 
   absl::Mutex mu_;
   tandem::v1::EdgeMessage read_buffer_ ABSL_GUARDED_BY(mu_);
-  std::deque<tandem::v1::EdgeMessage> inbox_ ABSL_GUARDED_BY(mu_);
+  struct Received {
+    tandem::v1::EdgeMessage message;
+    absl::Time at;
+  };
+  std::deque<Received> inbox_ ABSL_GUARDED_BY(mu_);
   bool reading_ ABSL_GUARDED_BY(mu_) = false;      // a StartRead is outstanding
   bool read_closed_ ABSL_GUARDED_BY(mu_) = false;  // the edge half-closed or vanished
   bool drain_scheduled_ ABSL_GUARDED_BY(mu_) = false;

@@ -47,7 +47,8 @@ VerifierSession::~VerifierSession() = default;
 
 int64_t VerifierSession::kv_bytes() const { return cache_ ? cache_->reserved_bytes() : 0; }
 
-absl::Status VerifierSession::Handle(const v1::EdgeMessage& message, const Emit& emit) {
+absl::Status VerifierSession::Handle(const v1::EdgeMessage& message, const Emit& emit,
+                                     absl::Time received_at) {
   if (closed_) return absl::FailedPreconditionError("session already closed");
   if (!opened_ && message.kind_case() != v1::EdgeMessage::kOpen) {
     return absl::FailedPreconditionError(
@@ -58,7 +59,7 @@ absl::Status VerifierSession::Handle(const v1::EdgeMessage& message, const Emit&
       if (opened_) return absl::FailedPreconditionError("Open sent twice on one session");
       return HandleOpen(message.open(), emit);
     case v1::EdgeMessage::kDraft:
-      return HandleDraft(message.draft(), emit);
+      return HandleDraft(message.draft(), emit, received_at);
     case v1::EdgeMessage::kResample:
       return HandleResample(message.resample(), emit);
     case v1::EdgeMessage::kClose:
@@ -218,7 +219,8 @@ absl::StatusOr<bool> VerifierSession::StepAutoregressive(const Emit& emit) {
   return ar_active_;
 }
 
-absl::Status VerifierSession::HandleDraft(const v1::Draft& draft, const Emit& emit) {
+absl::Status VerifierSession::HandleDraft(const v1::Draft& draft, const Emit& emit,
+                                          absl::Time received_at) {
   const absl::Time start = absl::Now();
   if (decoding_ == v1::DECODING_MODE_CLOUD_AR) {
     return absl::FailedPreconditionError("Draft sent on a cloud-only (AR) session");
@@ -280,6 +282,7 @@ absl::Status VerifierSession::HandleDraft(const v1::Draft& draft, const Emit& em
   tokens_.insert(tokens_.end(), chunk.tokens.begin(), chunk.tokens.end());
   TANDEM_ASSIGN_OR_RETURN(wire::ChunkVerdict verdict, Verify(chunk, logits));
   verdict.verify_us = MicrosSince(start);
+  verdict.queue_us = std::max<int64_t>(0, absl::ToInt64Microseconds(start - received_at));
   verdict.echo_sent_at_us = chunk.sent_at_us;
   if (last_verdict_at_) {
     verdict.cloud_idle_us =

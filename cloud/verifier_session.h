@@ -66,7 +66,10 @@ class VerifierSession {
   // (malformed message), FailedPrecondition (wrong state, incompatible draft
   // model), Aborted (epoch/sequence mismatch: reopen), ResourceExhausted
   // (limits), Unimplemented (protocol version).
-  absl::Status Handle(const tandem::v1::EdgeMessage& message, const Emit& emit);
+  // `received_at` is when the transport received the message (chunks queued
+  // behind others report that wait in Verdict.queue_us).
+  absl::Status Handle(const tandem::v1::EdgeMessage& message, const Emit& emit,
+                      absl::Time received_at = absl::Now());
 
   // Cloud-only AR: samples and emits the next token. Returns false when the
   // generation is complete (or was never started).
@@ -79,7 +82,8 @@ class VerifierSession {
 
  private:
   absl::Status HandleOpen(const tandem::v1::Open& open, const Emit& emit);
-  absl::Status HandleDraft(const tandem::v1::Draft& draft, const Emit& emit);
+  absl::Status HandleDraft(const tandem::v1::Draft& draft, const Emit& emit,
+                           absl::Time received_at);
   absl::Status HandleResample(const tandem::v1::Resample& resample, const Emit& emit);
   absl::Status CheckCompatible(const tandem::v1::ModelFingerprint& draft) const;
 

@@ -117,11 +117,44 @@ absl::StatusOr<GenerationOptions> OptionsFromFlags(const std::string& model_dir)
   return options;
 }
 
-void PrintLocalStats(const GenerationStats& s, const tandem::model::LlamaModel& model) {
-  std::cerr << absl::StrFormat("\nmodel %s (%s, %.1fM params, %s)\n", model.options().model_dir,
-                               tandem::model::ArchitectureName(model.config().architecture),
-                               model.config().ParameterCount() / 1e6, model.options().dtype)
-            << s.ToText();
+// Where generated text goes: streamed to stdout as it is committed, or,
+// with --json, collected and printed with the stats as one JSON object.
+class TextOutput {
+ public:
+  explicit TextOutput(bool json) : json_(json) {}
+  void Begin(const std::string& prompt) {
+    if (!json_) std::cout << prompt << std::flush;
+  }
+  std::function<void(std::string_view)> Sink() {
+    return [this](std::string_view piece) {
+      if (json_) {
+        text_ += piece;
+      } else {
+        std::cout << piece << std::flush;
+      }
+    };
+  }
+  // `header` goes before the stats block in text mode.
+  void Finish(const GenerationStats& stats, const std::string& header = "") {
+    if (json_) {
+      nlohmann::json out = nlohmann::json::parse(stats.ToJson());
+      out["text"] = text_;
+      std::cout << out.dump() << "\n";
+    } else {
+      std::cout << "\n";
+      std::cerr << "\n" << header << stats.ToText();
+    }
+  }
+
+ private:
+  const bool json_;
+  std::string text_;
+};
+
+std::string ModelLine(const tandem::model::LlamaModel& model) {
+  return absl::StrFormat("model %s (%s, %.1fM params, %s)\n", model.options().model_dir,
+                         tandem::model::ArchitectureName(model.config().architecture),
+                         model.config().ParameterCount() / 1e6, model.options().dtype);
 }
 
 int RunLocalGenerate() {
@@ -146,35 +179,18 @@ int RunLocalGenerate() {
     std::cerr << "error: " << tokenizer.status().message() << "\n";
     return 1;
   }
-  const bool json = absl::GetFlag(FLAGS_json);
-  std::string text;
-  auto on_text = [&](std::string_view piece) {
-    if (json) {
-      text += piece;
-    } else {
-      std::cout << piece << std::flush;
-    }
-  };
-  if (!json) std::cout << options->prompt << std::flush;
+  TextOutput output(absl::GetFlag(FLAGS_json));
+  output.Begin(options->prompt);
   GenerationStats stats;
   tandem::edge::LocalGenerator generator(**model, **tokenizer);
-  auto generated = generator.Generate(*options, on_text, &stats);
+  auto generated = generator.Generate(*options, output.Sink(), &stats);
   if (!generated.ok()) {
     std::cerr << "\nerror: " << generated.status().message() << "\n";
     return 1;
   }
-  if (json) {
-    nlohmann::json out = nlohmann::json::parse(stats.ToJson());
-    out["text"] = text;
-    std::cout << out.dump() << "\n";
-  } else {
-    std::cout << "\n";
-    PrintLocalStats(stats, **model);
-  }
+  output.Finish(stats, ModelLine(**model));
   return 0;
 }
-
-}  // namespace
 
 absl::StatusOr<tandem::v1::VerificationMode> ParseMode(const std::string& name) {
   if (name == "exact") return tandem::v1::VERIFICATION_MODE_EXACT;
@@ -255,33 +271,20 @@ int RunCloudGenerate() {
   auto transport = tandem::edge::GrpcVerifierTransport::Connect(transport_options);
   if (!transport.ok()) return Fail(transport.status(), 1);
 
-  const bool json = absl::GetFlag(FLAGS_json);
-  std::string text;
-  auto on_text = [&](std::string_view piece) {
-    if (json) {
-      text += piece;
-    } else {
-      std::cout << piece << std::flush;
-    }
-  };
-  if (!json) std::cout << *prompt << std::flush;
+  TextOutput output(absl::GetFlag(FLAGS_json));
+  output.Begin(*prompt);
   tandem::edge::SpeculativeClient client(draft.get(), **tokenizer, **transport, *options);
   tandem::edge::GenerationStats stats;
-  auto generated = client.Generate(*prompt, on_text, &stats);
+  auto generated = client.Generate(*prompt, output.Sink(), &stats);
   if (!generated.ok()) {
     std::cerr << "\n";
     return Fail(generated.status(), 1);
   }
-  if (json) {
-    nlohmann::json out = nlohmann::json::parse(stats.ToJson());
-    out["text"] = text;
-    std::cout << out.dump() << "\n";
-  } else {
-    std::cout << "\n";
-    std::cerr << "\n" << stats.ToText();
-  }
+  output.Finish(stats);
   return 0;
 }
+
+}  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(

@@ -388,9 +388,13 @@ absl::Status SpeculativeClient::RunPipelined() {
     controller.min_gamma = pipeline.min_chunk;
     controller.max_gamma = pipeline.chunk_tokens;
     controller.max_draft_ahead = pipeline.draft_ahead;
-    controller.initial_gamma = pipeline.chunk_tokens;
-    controller.initial_draft_ahead = pipeline.draft_ahead;
+    controller.initial_gamma = std::min(pipeline.chunk_tokens, 4);
+    controller.initial_draft_ahead = 2 * controller.initial_gamma;
+    pipeline.chunk_tokens = std::max(controller.initial_gamma, pipeline.min_chunk);
+    pipeline.draft_ahead = std::min(pipeline.draft_ahead,
+                                    std::max(controller.initial_draft_ahead, pipeline.chunk_tokens));
     controller_ = std::make_unique<spec::DraftLengthController>(controller);
+    state.set_options(pipeline);
   }
   bool paused = false;  // a low-confidence draft: wait for the next verdict
   VerdictReceiver receiver(transport_);
@@ -434,10 +438,12 @@ absl::Status SpeculativeClient::RunPipelined() {
       chunk.sent_at_us = NowMicros();
       stats_.sent_draft_tokens += static_cast<int64_t>(chunk.n_draft());
       ++stats_.chunks;
+      const absl::Time send_start = absl::Now();
       v1::EdgeMessage message;
       wire::EncodeDraft(chunk, options_.verification, options_.sampling.greedy(),
                         options_.compression, message.mutable_draft());
       status = SendMessage(message);
+      chunk_overhead_ += absl::Now() - send_start;
       continue;
     }
     if (!can_draft) {
@@ -479,6 +485,7 @@ absl::Status SpeculativeClient::RunPipelined() {
 
 absl::Status SpeculativeClient::ApplyPipelined(const v1::CloudMessage& received,
                                                PipelineState& state) {
+  const absl::Time apply_start = absl::Now();
   TANDEM_ASSIGN_OR_RETURN(v1::CloudMessage message, Received(received));
   TANDEM_ASSIGN_OR_RETURN(wire::ChunkVerdict verdict, DecodeVerdictMessage(message));
   TANDEM_ASSIGN_OR_RETURN(PipelineState::Outcome outcome, state.Apply(verdict));
@@ -489,6 +496,13 @@ absl::Status SpeculativeClient::ApplyPipelined(const v1::CloudMessage& received,
   ++stats_.rounds;
   stats_.draft_tokens += outcome.verified_drafts;
   if (controller_) {
+    // Edge work for this chunk besides drafting: its send (accumulated since
+    // the last verdict, spread over the chunks sent) and this verdict.
+    chunk_overhead_ += absl::Now() - apply_start;
+    controller_->ObserveChunkOverhead(absl::ToDoubleSeconds(chunk_overhead_) /
+                                      std::max<int64_t>(1, stats_.chunks - chunks_at_last_verdict_));
+    chunk_overhead_ = absl::ZeroDuration();
+    chunks_at_last_verdict_ = stats_.chunks;
     controller_->ObserveVerdict(static_cast<int>(outcome.committed.size()),
                                 outcome.rejected.has_value());
     controller_->ObserveVerify(static_cast<int>(outcome.verified_drafts),
@@ -497,6 +511,9 @@ absl::Status SpeculativeClient::ApplyPipelined(const v1::CloudMessage& received,
     const spec::DraftDecision decision = controller_->Decide();
     PipelineOptions adjusted = state.options();
     adjusted.chunk_tokens = decision.gamma;
+    // The model behind the decision assumes full chunks; cutting them short
+    // whenever the cloud idles would add per-chunk costs it did not weigh.
+    adjusted.min_chunk = decision.gamma;
     adjusted.draft_ahead = decision.draft_ahead;
     state.set_options(adjusted);
   }

@@ -1,6 +1,7 @@
 #include "common/spec/draft_length_controller.h"
 
 #include <algorithm>
+#include <vector>
 
 namespace tandem::spec {
 
@@ -24,6 +25,13 @@ void DraftLengthController::ObserveDraftTime(double seconds_per_token) {
   estimates_.t_draft =
       have_draft_ ? (1 - w) * estimates_.t_draft + w * seconds_per_token : seconds_per_token;
   have_draft_ = true;
+}
+
+void DraftLengthController::ObserveChunkOverhead(double seconds) {
+  const double w = options_.ewma_weight;
+  estimates_.t_edge_per_chunk =
+      have_overhead_ ? (1 - w) * estimates_.t_edge_per_chunk + w * seconds : seconds;
+  have_overhead_ = true;
 }
 
 void DraftLengthController::ObserveVerify(int tokens, double seconds) {
@@ -58,21 +66,41 @@ double DraftLengthController::Predict(int gamma, int draft_ahead) const {
   t.t_verify_fixed = estimates_.t_verify_fixed;
   t.t_verify_per_token = estimates_.t_verify_per_token;
   t.rtt = estimates_.rtt;
+  t.t_edge_per_chunk = estimates_.t_edge_per_chunk;
   return PipelinedThroughput(t, gamma, draft_ahead);
 }
 
 DraftDecision DraftLengthController::Decide() {
   if (estimates_.verdicts < options_.warmup_verdicts) return current_;
-  DraftDecision best = current_;
-  best.predicted_tokens_per_s = Predict(current_.gamma, current_.draft_ahead);
-  const double keep = best.predicted_tokens_per_s;
+  const double keep = Predict(current_.gamma, current_.draft_ahead);
+  std::vector<DraftDecision> candidates;
+  double top = keep;
   for (int gamma = options_.min_gamma; gamma <= options_.max_gamma; ++gamma) {
     for (int d = gamma; d <= options_.max_draft_ahead; d *= 2) {
-      const double rate = Predict(gamma, d);
-      if (rate > best.predicted_tokens_per_s) best = {gamma, d, rate};
+      candidates.push_back({gamma, d, Predict(gamma, d)});
+      top = std::max(top, candidates.back().predicted_tokens_per_s);
     }
   }
-  if (best.predicted_tokens_per_s > keep * (1 + options_.hysteresis)) {
+  // The least speculative setting that is near the best.
+  DraftDecision best = current_;
+  best.predicted_tokens_per_s = keep;
+  bool found = false;
+  for (const DraftDecision& c : candidates) {
+    if (c.predicted_tokens_per_s < top * (1 - options_.near_optimal)) continue;
+    if (!found || c.draft_ahead < best.draft_ahead ||
+        (c.draft_ahead == best.draft_ahead && c.gamma < best.gamma)) {
+      best = c;
+      found = true;
+    }
+  }
+  // Switch to a setting predicted `hysteresis` faster, or to an equally good
+  // (near-optimal) one that drafts less far ahead. Going up needs a 3% gain,
+  // going down a 1% band: the thresholds differ, so a steady channel does not
+  // make the setting flip back and forth.
+  const bool current_near_best = keep >= top * (1 - options_.near_optimal);
+  const bool faster = best.predicted_tokens_per_s > keep * (1 + options_.hysteresis);
+  const bool leaner = current_near_best && best.draft_ahead < current_.draft_ahead;
+  if (found && (faster || leaner)) {
     current_ = best;
   } else {
     current_.predicted_tokens_per_s = keep;

@@ -16,10 +16,18 @@ struct ControllerOptions {
   // Keep the current setting unless another one is predicted to be at least
   // this much faster (relative): no oscillation on a steady channel.
   double hysteresis = 0.03;
+  // Among settings predicted within this fraction of the best, take the one
+  // that speculates least (smallest D, then smallest gamma): drafting ahead
+  // that the model says buys nothing still costs edge compute and, on shared
+  // hardware, the verifier's.
+  double near_optimal = 0.01;
   // Until this many verdicts were observed, keep the initial setting.
   int warmup_verdicts = 3;
+  // Until the channel is measured: moderate chunks, little draft-ahead (on a
+  // fast link drafting far ahead only wastes edge work; the controller
+  // raises D once it sees a long RTT).
   int initial_gamma = 4;
-  int initial_draft_ahead = 16;
+  int initial_draft_ahead = 8;
 };
 
 // What the controller believes about the channel and the models.
@@ -30,6 +38,7 @@ struct ChannelEstimates {
   double t_verify_per_token = 0;   // s per token in the chunk
   double t_verify(int tokens) const { return t_verify_fixed + t_verify_per_token * tokens; }
   double rtt = 0.01;               // s, network round trip without compute
+  double t_edge_per_chunk = 0;     // s of edge work per chunk besides drafting
   int verdicts = 0;
 };
 
@@ -44,8 +53,9 @@ struct DraftDecision {
 // draft-ahead limit D that maximise the pipeline model's expected committed
 // tokens per second (common/spec/pipeline_model.h) under the current
 // estimates, within [min_gamma, max_gamma] and D in {gamma, 2 gamma, 4 gamma,
-// ...} <= max_draft_ahead. A new setting replaces the current one only if it
-// is predicted to be `hysteresis` faster. Pure and deterministic: no clock,
+// ...} <= max_draft_ahead; among settings within `near_optimal` of the best
+// it takes the least speculative one. A new setting replaces the current one
+// only if it is predicted to be `hysteresis` faster. Pure and deterministic: no clock,
 // no I/O; tests drive it with synthetic observations.
 class DraftLengthController {
  public:
@@ -53,6 +63,8 @@ class DraftLengthController {
 
   void ObserveRtt(double seconds);
   void ObserveDraftTime(double seconds_per_token);
+  // Edge time spent on one chunk outside drafting (send + verdict handling).
+  void ObserveChunkOverhead(double seconds);
   // One verified chunk of `tokens` tokens took `seconds` of cloud compute.
   void ObserveVerify(int tokens, double seconds);
   // One verdict: `accepted` drafted tokens accepted, then a rejection or not.
@@ -73,7 +85,7 @@ class DraftLengthController {
   double accepted_ = 0, tested_ = 0;
   // Least-squares fit t_v(n) = a + b n over decayed sums.
   double sw_ = 0, sx_ = 0, sy_ = 0, sxx_ = 0, sxy_ = 0;
-  bool have_rtt_ = false, have_draft_ = false;
+  bool have_rtt_ = false, have_draft_ = false, have_overhead_ = false;
 };
 
 }  // namespace tandem::spec

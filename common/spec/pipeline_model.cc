@@ -9,16 +9,17 @@ namespace tandem::spec {
 double SyncThroughput(const PipelineTimings& t, int gamma) {
   const double a = std::clamp(t.alpha, 0.0, 1.0);
   const double tokens = a >= 1.0 ? gamma + 1.0 : (1.0 - std::pow(a, gamma + 1)) / (1.0 - a);
-  return tokens / (gamma * t.t_draft + t.t_verify(gamma + 1) + t.rtt);
+  return tokens / (gamma * t.t_draft + t.t_edge_per_chunk + t.t_verify(gamma + 1) + t.rtt);
 }
 
 double PipelinedThroughput(const PipelineTimings& t, int gamma, int draft_ahead) {
-  const double a = std::clamp(t.alpha, 0.0, 0.999999);
+  const double a = std::clamp(t.alpha, 0.0, 0.999);
   gamma = std::max(gamma, 1);
   draft_ahead = std::max(draft_ahead, gamma);
-  // Enough chunks that the geometric tail beyond them is below 1e-9.
+  // Enough chunks that the geometric tail beyond them is below 1e-6 (at most
+  // ~14000 tokens at the alpha cap of 0.999; a few dozen at alpha = 0.6).
   const int max_tokens =
-      std::max(gamma, static_cast<int>(std::ceil(std::log(1e-9) / std::log(std::max(a, 1e-9)))) + gamma);
+      std::max(gamma, static_cast<int>(std::ceil(std::log(1e-6) / std::log(std::max(a, 1e-9)))) + gamma);
   const int n_chunks = max_tokens / gamma + 1;
   std::vector<double> arrival(n_chunks, 0.0);  // A_c
   double draft_free = 0.0;  // when the drafter can start the next token
@@ -30,13 +31,15 @@ double PipelinedThroughput(const PipelineTimings& t, int gamma, int draft_ahead)
       if (j >= draft_ahead) start = std::max(start, arrival[(j - draft_ahead) / gamma]);
       draft_free = start + t.t_draft;
     }
+    draft_free += t.t_edge_per_chunk;
     const double sent = draft_free;
     cloud_free = std::max(sent + t.rtt / 2, cloud_free) + t.t_verify(gamma);
     arrival[c] = cloud_free + t.rtt / 2;
   }
   double expected_cycle = 0.0, mass = 0.0;
-  for (int k = 0; k < n_chunks * gamma; ++k) {
-    const double p = std::pow(a, k) * (1.0 - a);
+  double a_to_k = 1.0;  // alpha^k
+  for (int k = 0; k < n_chunks * gamma; ++k, a_to_k *= a) {
+    const double p = a_to_k * (1.0 - a);
     expected_cycle += p * arrival[k / gamma];
     mass += p;
   }

@@ -12,12 +12,15 @@ struct PipelineTimings {
   double t_verify_fixed = 1e-3;      // cloud time per chunk: fixed part ...
   double t_verify_per_token = 0.0;   // ... plus this per token in the chunk
   double rtt = 0.0;       // network round trip, without compute
+  // Edge time per chunk that is not drafting and cannot overlap it: encoding
+  // and writing the Draft, reading and applying its Verdict.
+  double t_edge_per_chunk = 0.0;
 
   double t_verify(int tokens) const { return t_verify_fixed + t_verify_per_token * tokens; }
 };
 
 // Synchronous speculative decoding (draft gamma, verify, bonus token): a
-// round takes gamma t_d + t_v(gamma + 1) + RTT and commits
+// round takes gamma t_d + t_edge + t_v(gamma + 1) + RTT and commits
 // sum_{i=0..gamma} alpha^i = (1 - alpha^(gamma+1)) / (1 - alpha) tokens
 // (Leviathan et al. 2023, eq. 1). Tokens per second.
 double SyncThroughput(const PipelineTimings& t, int gamma);
@@ -29,7 +32,8 @@ double SyncThroughput(const PipelineTimings& t, int gamma);
 //   token j is drafted during [d_j, d_j + t_d], with
 //     d_j = max(d_{j-1} + t_d, A_{chunk(j - D)})   (at most D unverified),
 //   chunk c (tokens [c gamma, (c+1) gamma)) is sent when its last token is
-//   drafted, s_c = d_{(c+1) gamma - 1} + t_d; the cloud verifies chunks in
+//   drafted and the edge has spent t_edge on it, s_c = d_{(c+1) gamma - 1} +
+//   t_d + t_edge (the edge drafts on after that); the cloud verifies chunks in
 //   order, F_c = max(s_c + RTT/2, F_{c-1}) + t_v(gamma); its verdict arrives
 //   at A_c = F_c + RTT/2.
 // The first rejection is at index k ~ Geometric: P(k) = alpha^k (1 - alpha);

@@ -93,6 +93,24 @@ TEST_CASE("DraftLengthController: follows a step change in RTT within a few roun
         0.97 * optimum.predicted_tokens_per_s);
 }
 
+TEST_CASE("DraftLengthController: drafts no further ahead than the model says pays",
+          "[spec][controller]") {
+  // RTT ~0: the verdict returns within a chunk or two, so D beyond ~2 gamma
+  // buys nothing; the controller starts at D = 64 and must come down.
+  ControllerOptions options;
+  options.initial_gamma = 8;
+  options.initial_draft_ahead = 64;
+  DraftLengthController c(options);
+  const Channel lan{0.6, 0.3e-3, 2e-3, 0.2e-3, 0.5e-3};
+  Feed(c, lan, 60, 8);
+  const DraftDecision optimum = Optimum(lan, options);
+  PipelineTimings truth{lan.alpha, lan.t_draft, lan.t_fixed, lan.t_per_token, lan.rtt};
+  CHECK(c.current().draft_ahead <= 4 * c.current().gamma);
+  CHECK(c.current().draft_ahead < 64);
+  CHECK(PipelinedThroughput(truth, c.current().gamma, c.current().draft_ahead) >=
+        0.97 * optimum.predicted_tokens_per_s);
+}
+
 TEST_CASE("DraftLengthController: respects --draft-min/--draft-max and the D limit",
           "[spec][controller]") {
   ControllerOptions options;

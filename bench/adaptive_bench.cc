@@ -1,0 +1,181 @@
+// tandem-adaptive-bench: the adaptive draft-length controller against every
+// fixed chunk size, per link profile, in one run.
+//
+// For each profile (the linkem presets, and a drifting link whose RTT and
+// bandwidth change every few seconds) and each configuration -- adaptive
+// (gamma in [1, 8], D <= 64) and fixed gamma in {1, 2, 3, 4, 6, 8} with D in
+// {2 gamma, 8 gamma} (the better D kept: "D tuned") -- the same prompts and
+// seeds run through a fresh tandem-linkem relay (so a drifting schedule
+// starts at 0 for every configuration) to an in-process tandem-cloud.
+// Reports tokens/s after the first token and adaptive / best fixed.
+//
+//   tandem-adaptive-bench [--profiles=lan,metro,wan,cellular,satellite,drift]
+
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "bench/linkem/link_model.h"
+#include "bench/linkem/presets.h"
+#include "bench/linkem/relay.h"
+#include "bench/bench_harness.h"
+#include "common/base/flag_spelling.h"
+#include "common/model/compute_threads.h"
+
+ABSL_FLAG(std::string, draft, "deploy/models/tandem-draft", "Draft model directory.");
+ABSL_FLAG(std::string, target, "deploy/models/tandem-target", "Target model directory.");
+ABSL_FLAG(std::vector<std::string>, profiles,
+          std::vector<std::string>({"lan", "metro", "wan", "cellular", "satellite", "drift"}),
+          "Link profiles: linkem presets, or drift.");
+ABSL_FLAG(double, temperature, 0.0, "Sampling temperature.");
+ABSL_FLAG(int, max_tokens, 48, "Tokens per prompt.");
+ABSL_FLAG(int, prompts, 2, "Prompts per configuration.");
+ABSL_FLAG(std::string, csv, "", "Append one CSV row per configuration here.");
+ABSL_FLAG(std::string, git_sha, "", "Recorded in every row.");
+
+namespace {
+
+using tandem::edge::DecodingMode;
+
+const std::vector<std::string> kPrompts = {"def ", "import os\n", "Return the ", "class Config:\n"};
+
+// A link that alternates every 3 s between a fast metro link (RTT 10 ms,
+// 50 Mbit/s) and a slow, far one (RTT 240 ms, 400 kbit/s), for 10 minutes.
+std::string DriftSchedule() {
+  std::string text = "# drifting link: metro <-> slow long-haul every 3 s\n";
+  for (int t = 0; t < 600000; t += 6000) {
+    absl::StrAppend(&text, t, " delay_ms=5 jitter_ms=1 rate_kbps=50000 loss=0\n");
+    absl::StrAppend(&text, t + 3000, " delay_ms=120 jitter_ms=5 rate_kbps=400 loss=0.2%\n");
+  }
+  return text;
+}
+
+absl::StatusOr<tandem::linkem::LinkModel> Link(const std::string& profile) {
+  if (profile != "drift") {
+    tandem::linkem::LinkModelSpec spec;
+    spec.preset = profile;
+    return tandem::linkem::BuildLinkModel(spec);
+  }
+  tandem::linkem::LinkModel link;
+  auto schedule = tandem::linkem::ProfileSchedule::Parse(DriftSchedule(),
+                                                         tandem::linkem::LinkProfile{}, "drift");
+  if (!schedule.ok()) return schedule.status();
+  link.schedule = *schedule;
+  return link;
+}
+
+struct Config {
+  std::string name;
+  bool adaptive;
+  int gamma;
+  int draft_ahead;
+};
+
+// Tokens per second after the first token, over the prompts.
+absl::StatusOr<double> Measure(const tandem::bench::BenchHarness& harness,
+                               const std::string& profile, const Config& config) {
+  absl::Duration time;
+  int64_t tokens = 0;
+  for (int p = 0; p < absl::GetFlag(FLAGS_prompts); ++p) {
+    auto link = Link(profile);
+    if (!link.ok()) return link.status();
+    tandem::linkem::RelayOptions relay_options;
+    relay_options.connection.upstream_address = absl::StrCat("127.0.0.1:", harness.cloud_port());
+    auto relay = tandem::linkem::Relay::Create(relay_options, *link);
+    if (!relay.ok()) return relay.status();
+    (*relay)->Start();
+    tandem::edge::SpeculativeOptions options;
+    options.decoding = DecodingMode::kPipelined;
+    options.adaptive = config.adaptive;
+    options.sampling.temperature = absl::GetFlag(FLAGS_temperature);
+    options.seed = 7 + p;
+    options.max_tokens = absl::GetFlag(FLAGS_max_tokens);
+    options.draft_min = config.adaptive ? 1 : config.gamma;
+    options.draft_max = config.gamma;
+    options.draft_ahead = config.draft_ahead;
+    auto stats = harness.Generate((*relay)->port(), options, kPrompts[p % kPrompts.size()]);
+    if (!stats.ok()) return stats.status();
+    time += stats->total_time - stats->time_to_first_token;
+    tokens += stats->generated_tokens - 1;
+    (*relay)->Shutdown();
+  }
+  return tokens / absl::ToDoubleSeconds(time);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  tandem::base::ArgvStorage args(tandem::base::NormalizeFlagSpelling(argc, argv));
+  absl::ParseCommandLine(args.argc(), args.argv());
+  tandem::model::SetComputeThreads(1);
+  tandem::cloud::CloudConfig cloud_config;
+  cloud_config.compute_threads = 1;
+  auto harness = tandem::bench::BenchHarness::Start(absl::GetFlag(FLAGS_draft),
+                                                    absl::GetFlag(FLAGS_target), cloud_config);
+  if (!harness.ok()) {
+    std::cerr << "error: " << harness.status().message() << "\n";
+    return 1;
+  }
+  std::ofstream csv;
+  if (!absl::GetFlag(FLAGS_csv).empty()) csv.open(absl::GetFlag(FLAGS_csv), std::ios::app);
+  for (const std::string& profile : absl::GetFlag(FLAGS_profiles)) {
+    std::vector<std::pair<std::string, double>> results;
+    auto run = [&](const Config& c) -> double {
+      auto rate = Measure(**harness, profile, c);
+      if (!rate.ok()) {
+        std::cerr << "error: " << profile << " " << c.name << ": " << rate.status().message()
+                  << "\n";
+        std::exit(1);
+      }
+      return *rate;
+    };
+    const double adaptive = run({"adaptive", true, 8, 64});
+    double best_fixed = 0;
+    std::string best_name;
+    std::string line;
+    for (int gamma : {1, 2, 3, 4, 6, 8}) {
+      double best_d_rate = 0;
+      int best_d = 0;
+      for (int d : {2 * gamma, 8 * gamma}) {
+        const double rate = run({"fixed", false, gamma, d});
+        if (rate > best_d_rate) {
+          best_d_rate = rate;
+          best_d = d;
+        }
+      }
+      absl::StrAppend(&line, absl::StrFormat(" g%d:%.1f(D%d)", gamma, best_d_rate, best_d));
+      if (best_d_rate > best_fixed) {
+        best_fixed = best_d_rate;
+        best_name = absl::StrCat("g", gamma, " D", best_d);
+      }
+      if (csv.is_open()) {
+        csv << absl::StrFormat("%s,%s,fixed,%d,%d,%.2f\n", absl::GetFlag(FLAGS_git_sha), profile,
+                               gamma, best_d, best_d_rate);
+      }
+    }
+    std::cout << absl::StrFormat(
+        "%-10s adaptive %7.1f tok/s | best fixed %7.1f (%s) | adaptive/best = %.3f |%s\n",
+        profile, adaptive, best_fixed, best_name, best_fixed > 0 ? adaptive / best_fixed : 0.0,
+        line);
+    std::cout.flush();
+    if (csv.is_open()) {
+      csv << absl::StrFormat("%s,%s,adaptive,0,0,%.2f\n", absl::GetFlag(FLAGS_git_sha), profile,
+                             adaptive);
+    }
+    const nlohmann::json row = {{"bench", "adaptive"}, {"git_sha", absl::GetFlag(FLAGS_git_sha)},
+                                {"profile", profile}, {"adaptive_tokens_per_s", adaptive},
+                                {"best_fixed_tokens_per_s", best_fixed}, {"best_fixed", best_name},
+                                {"ratio", best_fixed > 0 ? adaptive / best_fixed : 0.0},
+                                {"temperature", absl::GetFlag(FLAGS_temperature)},
+                                {"prompts", absl::GetFlag(FLAGS_prompts)},
+                                {"max_tokens", absl::GetFlag(FLAGS_max_tokens)}};
+    std::cerr << row.dump() << "\n";
+  }
+  return 0;
+}

@@ -1,0 +1,40 @@
+#include "bench/bench_harness.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/base/status_macros.h"
+#include "edge/grpc_verifier_transport.h"
+
+namespace tandem::bench {
+
+absl::StatusOr<std::unique_ptr<BenchHarness>> BenchHarness::Start(const std::string& draft_dir,
+                                                                  const std::string& target_dir,
+                                                                  cloud::CloudConfig cloud) {
+  std::unique_ptr<BenchHarness> harness(new BenchHarness());
+  model::LlamaModelOptions draft_options;
+  draft_options.model_dir = draft_dir;
+  TANDEM_ASSIGN_OR_RETURN(harness->draft_, model::LlamaModel::Load(draft_options));
+  TANDEM_ASSIGN_OR_RETURN(harness->tokenizer_, model::Tokenizer::FromDirectory(draft_dir));
+  cloud.model_dir = target_dir;
+  cloud.address = "127.0.0.1:0";
+  TANDEM_ASSIGN_OR_RETURN(harness->cloud_, cloud::CloudServer::Start(cloud));
+  return harness;
+}
+
+BenchHarness::~BenchHarness() {
+  if (cloud_) cloud_->Shutdown(absl::Seconds(5));
+}
+
+absl::StatusOr<edge::GenerationStats> BenchHarness::Generate(
+    int port, const edge::SpeculativeOptions& options, const std::string& prompt) const {
+  edge::GrpcVerifierTransport::Options transport_options;
+  transport_options.address = absl::StrCat("127.0.0.1:", port);
+  TANDEM_ASSIGN_OR_RETURN(auto transport, edge::GrpcVerifierTransport::Connect(transport_options));
+  const bool needs_draft = options.decoding != edge::DecodingMode::kCloudAr;
+  edge::SpeculativeClient client(needs_draft ? draft_.get() : nullptr, *tokenizer_, *transport,
+                                 options);
+  edge::GenerationStats stats;
+  TANDEM_RETURN_IF_ERROR(client.Generate(prompt, nullptr, &stats).status());
+  return stats;
+}
+
+}  // namespace tandem::bench

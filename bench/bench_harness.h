@@ -1,0 +1,47 @@
+#ifndef TANDEM_BENCH_BENCH_HARNESS_H_
+#define TANDEM_BENCH_BENCH_HARNESS_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "cloud/cloud_config.h"
+#include "cloud/cloud_server.h"
+#include "common/model/llama_model.h"
+#include "common/model/tokenizer/tokenizer.h"
+#include "edge/generation_stats.h"
+#include "edge/speculative_client.h"
+
+namespace tandem::bench {
+
+// What the edge-cloud benchmarks share: the draft model and tokenizer,
+// loaded once, and a real tandem-cloud serving the target in-process on
+// 127.0.0.1:<free port>. Generate() runs one edge session over real gRPC,
+// to the cloud directly or to a link emulator in front of it.
+class BenchHarness {
+ public:
+  // `cloud` is completed with the target directory and a loopback address.
+  static absl::StatusOr<std::unique_ptr<BenchHarness>> Start(const std::string& draft_dir,
+                                                             const std::string& target_dir,
+                                                             cloud::CloudConfig cloud = {});
+  ~BenchHarness();
+
+  int cloud_port() const { return cloud_->port(); }
+  const model::Tokenizer& tokenizer() const { return *tokenizer_; }
+
+  // One generation against 127.0.0.1:`port`; cloud-only decoding needs no draft.
+  absl::StatusOr<edge::GenerationStats> Generate(int port,
+                                                 const edge::SpeculativeOptions& options,
+                                                 const std::string& prompt) const;
+
+ private:
+  BenchHarness() = default;
+
+  std::unique_ptr<model::LlamaModel> draft_;
+  std::unique_ptr<model::Tokenizer> tokenizer_;
+  std::unique_ptr<cloud::CloudServer> cloud_;
+};
+
+}  // namespace tandem::bench
+
+#endif  // TANDEM_BENCH_BENCH_HARNESS_H_
