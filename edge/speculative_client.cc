@@ -165,11 +165,15 @@ absl::Status SpeculativeClient::Open(const std::vector<int32_t>& prompt,
   open->set_stop_at_eos(true);
   open->set_zstd_level(static_cast<uint32_t>(options_.compression.level));
   wire::EncodeIds(prompt, options_.compression, open->mutable_prompt());
+  const absl::Time open_sent = absl::Now();
   TANDEM_RETURN_IF_ERROR(SendMessage(message));
   TANDEM_ASSIGN_OR_RETURN(v1::CloudMessage reply, ReceiveMessage());
   if (!reply.has_opened()) {
     return absl::InternalError("the cloud did not answer Open with Opened");
   }
+  // The Open exchange is the first RTT sample (minus the cloud's prefill).
+  open_prefill_ = absl::Microseconds(reply.opened().prefill_us());
+  open_rtt_ = std::max(absl::ZeroDuration(), absl::Now() - open_sent - open_prefill_);
   stop_ids_.clear();
   stop_ids_.insert(reply.opened().stop_ids().begin(), reply.opened().stop_ids().end());
   max_context_ = reply.opened().max_context();
@@ -393,9 +397,15 @@ absl::Status SpeculativeClient::RunPipelined() {
     pipeline.chunk_tokens = std::max(controller.initial_gamma, pipeline.min_chunk);
     pipeline.draft_ahead = std::min(pipeline.draft_ahead,
                                     std::max(controller.initial_draft_ahead, pipeline.chunk_tokens));
+    controller.warmup_verdicts = 0;  // priors below; decide before the first chunk
     controller_ = std::make_unique<spec::DraftLengthController>(controller);
+    // Priors until verdicts arrive: the RTT of the Open exchange, and the
+    // prefill's time as the cloud's per-chunk cost (an upper bound).
+    controller_->ObserveRtt(absl::ToDoubleSeconds(open_rtt_));
+    controller_->ObserveVerify(pipeline.chunk_tokens, absl::ToDoubleSeconds(open_prefill_));
     state.set_options(pipeline);
   }
+  bool decided = false;  // the first decision waits for the first draft time
   bool paused = false;  // a low-confidence draft: wait for the next verdict
   VerdictReceiver receiver(transport_);
   receiver_ = &receiver;
@@ -422,7 +432,17 @@ absl::Status SpeculativeClient::RunPipelined() {
         status = drafted.status();
         break;
       }
-      if (controller_) controller_->ObserveDraftTime(absl::ToDoubleSeconds(absl::Now() - draft_start));
+      if (controller_) {
+        controller_->ObserveDraftTime(absl::ToDoubleSeconds(absl::Now() - draft_start));
+        if (!decided) {
+          decided = true;
+          const spec::DraftDecision decision = controller_->Decide();
+          PipelineOptions adjusted = state.options();
+          adjusted.chunk_tokens = adjusted.min_chunk = decision.gamma;
+          adjusted.draft_ahead = decision.draft_ahead;
+          state.set_options(adjusted);
+        }
+      }
       if (drafted->front().confidence < options_.draft_p_min) {
         paused = true;  // likely rejected: send it now, draft on after the verdict
         ++stats_.confidence_cuts;

@@ -117,6 +117,8 @@ class SpeculativeClient {
   uint32_t epoch_ = 0;
   VerdictReceiver* receiver_ = nullptr;  // pipelined: messages come from here
   absl::Duration last_rtt_;              // from the last verdict's echo
+  absl::Duration open_rtt_;              // from the Open/Opened exchange
+  absl::Duration open_prefill_;          // the cloud's prompt prefill time
   absl::Duration chunk_overhead_;        // edge send/apply time since the last verdict
   int64_t chunks_at_last_verdict_ = 0;
   std::unique_ptr<spec::DraftLengthController> controller_;  // pipelined, adaptive
