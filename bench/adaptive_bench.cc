@@ -45,13 +45,14 @@ using tandem::edge::DecodingMode;
 
 const std::vector<std::string> kPrompts = {"def ", "import os\n", "Return the ", "class Config:\n"};
 
-// A link that alternates every 3 s between a fast metro link (RTT 10 ms,
-// 50 Mbit/s) and a slow, far one (RTT 240 ms, 400 kbit/s), for 10 minutes.
+// A link that alternates every 300 ms between a fast metro link (RTT 10 ms,
+// 50 Mbit/s) and a slow, far one (RTT 240 ms, 400 kbit/s), for 10 minutes:
+// each generation crosses several changes, which the controller must track.
 std::string DriftSchedule() {
-  std::string text = "# drifting link: metro <-> slow long-haul every 3 s\n";
-  for (int t = 0; t < 600000; t += 6000) {
+  std::string text = "# drifting link: metro <-> slow long-haul every 300 ms\n";
+  for (int t = 0; t < 600000; t += 600) {
     absl::StrAppend(&text, t, " delay_ms=5 jitter_ms=1 rate_kbps=50000 loss=0\n");
-    absl::StrAppend(&text, t + 3000, " delay_ms=120 jitter_ms=5 rate_kbps=400 loss=0.2%\n");
+    absl::StrAppend(&text, t + 300, " delay_ms=120 jitter_ms=5 rate_kbps=400 loss=0.2%\n");
   }
   return text;
 }

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 
@@ -59,6 +60,13 @@ struct GenerationStats {
   int64_t in_flight_sum = 0;         // chunks in flight, summed at each send
   int64_t gamma_sum = 0;             // chunk size in force, summed at each send
   int64_t confidence_cuts = 0;       // chunks ended by --draft-p-min
+  // Stall events (a loss proxy): verdict round trips over twice the running
+  // RTT estimate plus 20 ms, as a TCP retransmission would cause.
+  int64_t stall_events = 0;
+  // Acceptance per position in a chunk: tested[i] drafted tokens at index i
+  // were judged, accepted[i] of them accepted (vLLM's per-position counter).
+  std::vector<int64_t> tested_at_position;
+  std::vector<int64_t> accepted_at_position;
   // The adaptive controller's final channel estimates (pipelined).
   double est_alpha = 0, est_rtt_ms = 0, est_t_draft_ms = 0, est_t_verify_ms = 0;
   int final_gamma = 0, final_draft_ahead = 0;

@@ -114,12 +114,28 @@ absl::StatusOr<wire::ChunkVerdict> SpeculativeClient::DecodeVerdictMessage(
     // Round trip minus the cloud's own time (queueing + verification).
     last_rtt_ = absl::Microseconds(NowMicros() - verdict.echo_sent_at_us) -
                 absl::Microseconds(verdict.verify_us + verdict.queue_us);
+    if (stats_.rtt_samples >= 4 &&
+        last_rtt_ > 2 * (stats_.rtt_total / stats_.rtt_samples) + absl::Milliseconds(20)) {
+      ++stats_.stall_events;
+    }
     stats_.rtt_total += last_rtt_;
     ++stats_.rtt_samples;
   }
   stats_.verify_time += absl::Microseconds(verdict.verify_us);
   stats_.cloud_idle_time += absl::Microseconds(verdict.cloud_idle_us);
   return verdict;
+}
+
+void SpeculativeClient::CountPositions(int accepted, bool rejected) {
+  const size_t tested = static_cast<size_t>(accepted) + (rejected ? 1 : 0);
+  if (stats_.tested_at_position.size() < tested) {
+    stats_.tested_at_position.resize(tested, 0);
+    stats_.accepted_at_position.resize(tested, 0);
+  }
+  for (size_t i = 0; i < tested; ++i) {
+    ++stats_.tested_at_position[i];
+    if (static_cast<int>(i) < accepted) ++stats_.accepted_at_position[i];
+  }
 }
 
 bool SpeculativeClient::Commit(int32_t token) {
@@ -308,6 +324,8 @@ absl::Status SpeculativeClient::RunSync() {
     ++stats_.rounds;
     stats_.draft_tokens += gamma;
     stats_.sent_draft_tokens += gamma;
+    CountPositions(static_cast<int>(verdict.n_accepted),
+                   verdict.kind == wire::VerdictKind::kRejected);
     stats_.accepted_tokens += verdict.n_accepted;
     unsent.clear();
     for (uint32_t i = 0; i < verdict.n_accepted && !done_; ++i) Commit(drafted[i].id);
@@ -515,6 +533,7 @@ absl::Status SpeculativeClient::ApplyPipelined(const v1::CloudMessage& received,
   }
   ++stats_.rounds;
   stats_.draft_tokens += outcome.verified_drafts;
+  CountPositions(static_cast<int>(outcome.committed.size()), outcome.rejected.has_value());
   if (controller_) {
     // Edge work for this chunk besides drafting: its send (accumulated since
     // the last verdict, spread over the chunks sent) and this verdict.
@@ -528,14 +547,18 @@ absl::Status SpeculativeClient::ApplyPipelined(const v1::CloudMessage& received,
     controller_->ObserveVerify(static_cast<int>(outcome.verified_drafts),
                                verdict.verify_us * 1e-6);
     if (last_rtt_ > absl::ZeroDuration()) controller_->ObserveRtt(absl::ToDoubleSeconds(last_rtt_));
-    const spec::DraftDecision decision = controller_->Decide();
-    PipelineOptions adjusted = state.options();
-    adjusted.chunk_tokens = decision.gamma;
-    // The model behind the decision assumes full chunks; cutting them short
-    // whenever the cloud idles would add per-chunk costs it did not weigh.
-    adjusted.min_chunk = decision.gamma;
-    adjusted.draft_ahead = decision.draft_ahead;
-    state.set_options(adjusted);
+    // Re-decide on every verdict at first, then on every 4th: the estimates
+    // move slowly and a decision costs ~0.05 ms of edge time.
+    if (stats_.rounds <= 8 || stats_.rounds % 4 == 0) {
+      const spec::DraftDecision decision = controller_->Decide();
+      PipelineOptions adjusted = state.options();
+      adjusted.chunk_tokens = decision.gamma;
+      // The model behind the decision assumes full chunks; cutting them short
+      // whenever the cloud idles would add per-chunk costs it did not weigh.
+      adjusted.min_chunk = decision.gamma;
+      adjusted.draft_ahead = decision.draft_ahead;
+      state.set_options(adjusted);
+    }
   }
   stats_.accepted_tokens += static_cast<int64_t>(outcome.committed.size());
   for (int32_t token : outcome.committed) {

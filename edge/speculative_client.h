@@ -96,6 +96,8 @@ class SpeculativeClient {
                                             const DraftedToken& rejected, int64_t position);
   absl::StatusOr<int32_t> ResolveExact(wire::ChunkVerdict verdict, const DraftedToken& rejected,
                                        int64_t position);
+  // Per-position acceptance counters for one verdict.
+  void CountPositions(int accepted, bool rejected);
   // Appends a committed token and streams its text. False: generation ends.
   bool Commit(int32_t token);
 
