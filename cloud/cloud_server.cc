@@ -56,11 +56,17 @@ absl::StatusOr<std::unique_ptr<CloudServer>> CloudServer::Start(const CloudConfi
   return server;
 }
 
+void CloudServer::BeginShutdown() {
+  if (draining_) return;
+  draining_ = true;
+  resources_->draining.store(true);
+  server_->GetHealthCheckService()->SetServingStatus(false);
+}
+
 void CloudServer::Shutdown(absl::Duration grace) {
   if (shut_down_) return;
   shut_down_ = true;
-  resources_->draining.store(true);
-  server_->GetHealthCheckService()->SetServingStatus(false);
+  BeginShutdown();
   server_->Shutdown(std::chrono::system_clock::now() +
                     std::chrono::microseconds(absl::ToInt64Microseconds(grace)));
   workers_->Stop();

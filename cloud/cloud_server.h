@@ -30,6 +30,11 @@ class CloudServer {
   int port() const { return port_; }  // the bound port (useful with port 0)
   const CloudResources& resources() const { return *resources_; }
 
+  // BeginShutdown (non-blocking): refuse new sessions (UNAVAILABLE) and
+  // report NOT_SERVING; open sessions go on. Shutdown: BeginShutdown, then
+  // wait up to `grace` for open sessions to end, cancel the rest, stop the
+  // workers. Both are idempotent.
+  void BeginShutdown();
   void Shutdown(absl::Duration grace);
   void Wait();
 
@@ -42,6 +47,7 @@ class CloudServer {
   std::unique_ptr<VerifierService> service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
+  bool draining_ = false;
   bool shut_down_ = false;
 };
 
