@@ -6,7 +6,11 @@
 // SIGTERM/SIGINT: stop accepting sessions, report NOT_SERVING on
 // grpc.health.v1, let open sessions finish for --shutdown-grace, then exit.
 
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <iostream>
 #include <thread>
@@ -36,18 +40,51 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(30),
           "On SIGTERM, how long open sessions may run before they are cancelled.");
 ABSL_FLAG(int, v, 0, "Verbose logging level.");
 
+namespace {
+
+// SIGTERM/SIGINT may be delivered to any thread (OpenBLAS starts its pool
+// before main, with signals unblocked), so the handler only does the one
+// async-signal-safe thing: write the signal number to a pipe. A thread
+// reading the pipe starts the graceful shutdown.
+int signal_pipe[2] = {-1, -1};
+
+void OnSignal(int signal) {
+  const char byte = static_cast<char>(signal);
+  const int saved_errno = errno;
+  if (::write(signal_pipe[1], &byte, 1) < 0) {
+    // Nothing safe to do here; a second signal will try again.
+  }
+  errno = saved_errno;
+}
+
+bool InstallSignalHandlers() {
+  if (::pipe2(signal_pipe, O_CLOEXEC) != 0) return false;
+  struct sigaction action = {};
+  action.sa_handler = OnSignal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  return ::sigaction(SIGTERM, &action, nullptr) == 0 && ::sigaction(SIGINT, &action, nullptr) == 0;
+}
+
+int WaitForSignal() {
+  char byte = 0;
+  while (::read(signal_pipe[0], &byte, 1) < 0 && errno == EINTR) {
+  }
+  return byte;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("tandem-cloud --model DIR [--address HOST:PORT] [flags]");
   tandem::base::ArgvStorage args(tandem::base::NormalizeFlagSpelling(argc, argv));
   absl::ParseCommandLine(args.argc(), args.argv());
   tandem::base::SetVlogLevel(absl::GetFlag(FLAGS_v));
 
-  // Block the signals in every thread; one thread waits for them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  if (!InstallSignalHandlers()) {
+    std::cerr << "error: cannot install the SIGTERM/SIGINT handlers\n";
+    return 1;
+  }
 
   tandem::cloud::CloudConfig config;
   config.model_dir = absl::GetFlag(FLAGS_model);
@@ -73,8 +110,7 @@ int main(int argc, char** argv) {
   // Scripts read this line to learn the port (with --address HOST:0).
   std::cout << "tandem-cloud listening on port " << (*server)->port() << std::endl;
   std::thread signal_waiter([&] {
-    int signal = 0;
-    sigwait(&signals, &signal);
+    const int signal = WaitForSignal();
     ABSL_LOG(INFO) << "signal " << signal << ": draining sessions (grace "
                    << config.shutdown_grace << ")";
     (*server)->Shutdown(config.shutdown_grace);

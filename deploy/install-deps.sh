@@ -11,6 +11,7 @@ packages=(
   libabsl-dev libzstd-dev catch2 nlohmann-json3-dev libpcre2-dev
   python3 python3-matplotlib        # bench plots (Debian's python3: /usr/bin/python3)
   iproute2                          # network namespaces for link tests
+  docker-compose python3-yaml       # validating deploy/compose and deploy/k8s (no engine needed)
 )
 
 missing=()
