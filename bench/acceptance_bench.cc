@@ -32,9 +32,10 @@
 
 ABSL_FLAG(std::string, draft, "deploy/models/tandem-draft", "Draft model directory.");
 ABSL_FLAG(std::string, target, "deploy/models/tandem-target", "Target model directory.");
-ABSL_FLAG(std::string, text_file, "", "Text to evaluate on (tokenized with the target's tokenizer).");
-ABSL_FLAG(std::vector<std::string>, temperatures,
-          std::vector<std::string>({"0", "0.7", "1.0"}), "Temperatures to report.");
+ABSL_FLAG(std::string, text_file, "",
+          "Text to evaluate on (tokenized with the target's tokenizer).");
+ABSL_FLAG(std::vector<std::string>, temperatures, std::vector<std::string>({"0", "0.7", "1.0"}),
+          "Temperatures to report.");
 ABSL_FLAG(int, window, 256, "Tokens per evaluation window (BOS + window - 1 text tokens).");
 ABSL_FLAG(int, max_windows, 40, "Windows evaluated at most.");
 ABSL_FLAG(int, threads, 1, "Compute threads.");
@@ -83,7 +84,8 @@ int main(int argc, char** argv) {
   auto draft = Load(absl::GetFlag(FLAGS_draft));
   auto target = Load(absl::GetFlag(FLAGS_target));
   auto tokenizer = tandem::model::Tokenizer::FromDirectory(absl::GetFlag(FLAGS_target));
-  for (const absl::Status& s : {text.status(), draft.status(), target.status(), tokenizer.status()}) {
+  for (const absl::Status& s :
+       {text.status(), draft.status(), target.status(), tokenizer.status()}) {
     if (!s.ok()) {
       std::cerr << "error: " << s.message() << "\n";
       return 1;
@@ -100,7 +102,8 @@ int main(int argc, char** argv) {
   double nll_draft = 0, nll_target = 0;
   int64_t positions = 0;
   int windows = 0;
-  for (size_t start = 0; start + window <= ids->size() && windows < absl::GetFlag(FLAGS_max_windows);
+  for (size_t start = 0;
+       start + window <= ids->size() && windows < absl::GetFlag(FLAGS_max_windows);
        start += window - 1, ++windows) {
     std::vector<int32_t> input;
     if (bos) input.push_back(*bos);

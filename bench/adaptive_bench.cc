@@ -21,10 +21,10 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "bench/bench_harness.h"
 #include "bench/linkem/link_model.h"
 #include "bench/linkem/presets.h"
 #include "bench/linkem/relay.h"
-#include "bench/bench_harness.h"
 #include "common/base/flag_spelling.h"
 #include "common/model/compute_threads.h"
 
@@ -161,17 +161,19 @@ int main(int argc, char** argv) {
       }
     }
     std::cout << absl::StrFormat(
-        "%-10s adaptive %7.1f tok/s | best fixed %7.1f (%s) | adaptive/best = %.3f |%s\n",
-        profile, adaptive, best_fixed, best_name, best_fixed > 0 ? adaptive / best_fixed : 0.0,
-        line);
+        "%-10s adaptive %7.1f tok/s | best fixed %7.1f (%s) | adaptive/best = %.3f |%s\n", profile,
+        adaptive, best_fixed, best_name, best_fixed > 0 ? adaptive / best_fixed : 0.0, line);
     std::cout.flush();
     if (csv.is_open()) {
       csv << absl::StrFormat("%s,%s,adaptive,0,0,%.2f\n", absl::GetFlag(FLAGS_git_sha), profile,
                              adaptive);
     }
-    const nlohmann::json row = {{"bench", "adaptive"}, {"git_sha", absl::GetFlag(FLAGS_git_sha)},
-                                {"profile", profile}, {"adaptive_tokens_per_s", adaptive},
-                                {"best_fixed_tokens_per_s", best_fixed}, {"best_fixed", best_name},
+    const nlohmann::json row = {{"bench", "adaptive"},
+                                {"git_sha", absl::GetFlag(FLAGS_git_sha)},
+                                {"profile", profile},
+                                {"adaptive_tokens_per_s", adaptive},
+                                {"best_fixed_tokens_per_s", best_fixed},
+                                {"best_fixed", best_name},
                                 {"ratio", best_fixed > 0 ? adaptive / best_fixed : 0.0},
                                 {"temperature", absl::GetFlag(FLAGS_temperature)},
                                 {"prompts", absl::GetFlag(FLAGS_prompts)},

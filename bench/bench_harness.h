@@ -30,8 +30,7 @@ class BenchHarness {
   const model::Tokenizer& tokenizer() const { return *tokenizer_; }
 
   // One generation against 127.0.0.1:`port`; cloud-only decoding needs no draft.
-  absl::StatusOr<edge::GenerationStats> Generate(int port,
-                                                 const edge::SpeculativeOptions& options,
+  absl::StatusOr<edge::GenerationStats> Generate(int port, const edge::SpeculativeOptions& options,
                                                  const std::string& prompt) const;
 
  private:

@@ -126,8 +126,8 @@ int main(int argc, char** argv) {
   const int repeats = absl::GetFlag(FLAGS_repeats);
   std::cout << absl::StrFormat("cpu: %s, threads: %d, copy bandwidth: %.2f GB/s\n", CpuName(),
                                tandem::model::ComputeThreads(), bandwidth / 1e9);
-  std::cout << absl::StrFormat("%-36s %-9s %9s %9s %11s %11s %9s\n", "model", "dtype",
-                               "params(M)", "weights", "decode(ms)", "verify(ms)", "roofline");
+  std::cout << absl::StrFormat("%-36s %-9s %9s %9s %11s %11s %9s\n", "model", "dtype", "params(M)",
+                               "weights", "decode(ms)", "verify(ms)", "roofline");
   for (const std::string& dtype : absl::GetFlag(FLAGS_dtype)) {
     tandem::model::LlamaModelOptions options;
     options.model_dir = model_dir;
@@ -141,18 +141,25 @@ int main(int argc, char** argv) {
     const double verify_ms = TimeStep(**model, context, verify, repeats);
     const double weight_mb = (*model)->weight_bytes() / 1e6;
     const double roofline_ms = (*model)->weight_bytes() / bandwidth * 1e3;
-    std::cout << absl::StrFormat("%-36s %-9s %9.1f %7.1fMB %11.3f %11.3f %7.3fms\n",
-                                 model_dir, dtype, (*model)->config().ParameterCount() / 1e6,
-                                 weight_mb, decode_ms, verify_ms, roofline_ms);
-    const nlohmann::json row = {
-        {"bench", "model_step"}, {"git_sha", absl::GetFlag(FLAGS_git_sha)},
-        {"model", model_dir}, {"dtype", dtype},
-        {"params", (*model)->config().ParameterCount()},
-        {"weight_bytes", (*model)->weight_bytes()}, {"threads", tandem::model::ComputeThreads()},
-        {"context", context}, {"verify_tokens", verify}, {"repeats", repeats},
-        {"decode_ms", decode_ms}, {"verify_ms", verify_ms},
-        {"copy_bandwidth_gbs", bandwidth / 1e9}, {"roofline_ms", roofline_ms},
-        {"decode_over_roofline", decode_ms / roofline_ms}, {"cpu", CpuName()}};
+    std::cout << absl::StrFormat("%-36s %-9s %9.1f %7.1fMB %11.3f %11.3f %7.3fms\n", model_dir,
+                                 dtype, (*model)->config().ParameterCount() / 1e6, weight_mb,
+                                 decode_ms, verify_ms, roofline_ms);
+    const nlohmann::json row = {{"bench", "model_step"},
+                                {"git_sha", absl::GetFlag(FLAGS_git_sha)},
+                                {"model", model_dir},
+                                {"dtype", dtype},
+                                {"params", (*model)->config().ParameterCount()},
+                                {"weight_bytes", (*model)->weight_bytes()},
+                                {"threads", tandem::model::ComputeThreads()},
+                                {"context", context},
+                                {"verify_tokens", verify},
+                                {"repeats", repeats},
+                                {"decode_ms", decode_ms},
+                                {"verify_ms", verify_ms},
+                                {"copy_bandwidth_gbs", bandwidth / 1e9},
+                                {"roofline_ms", roofline_ms},
+                                {"decode_over_roofline", decode_ms / roofline_ms},
+                                {"cpu", CpuName()}};
     std::cerr << row.dump() << "\n";
   }
   return 0;

@@ -20,9 +20,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "bench/bench_harness.h"
 #include "bench/linkem/link_model.h"
 #include "bench/linkem/relay.h"
-#include "bench/bench_harness.h"
 #include "common/base/flag_spelling.h"
 #include "common/model/compute_threads.h"
 #include "common/spec/pipeline_model.h"
@@ -44,8 +44,11 @@ namespace v1 = ::tandem::v1;
 using tandem::edge::DecodingMode;
 using tandem::edge::GenerationStats;
 
-const std::vector<std::string> kPrompts = {"def ", "import os\n", "Return the ",
-                                           "class Config:\n", "The following example shows",
+const std::vector<std::string> kPrompts = {"def ",
+                                           "import os\n",
+                                           "Return the ",
+                                           "class Config:\n",
+                                           "The following example shows",
                                            "for i in range("};
 
 struct Method {
@@ -107,10 +110,12 @@ double Predict(const Method& m, const Totals& t) {
   timings.t_verify_fixed = t.rounds > 0 ? absl::ToDoubleSeconds(t.verify_time) / t.rounds : 0.0;
   timings.rtt = t.rtt_samples > 0 ? absl::ToDoubleSeconds(t.rtt_total) / t.rtt_samples : 0.0;
   switch (m.decoding) {
-    case DecodingMode::kSync: return tandem::spec::SyncThroughput(timings, m.gamma);
+    case DecodingMode::kSync:
+      return tandem::spec::SyncThroughput(timings, m.gamma);
     case DecodingMode::kPipelined:
       return tandem::spec::PipelinedThroughput(timings, m.gamma, m.draft_ahead);
-    case DecodingMode::kCloudAr: return 0.0;
+    case DecodingMode::kCloudAr:
+      return 0.0;
   }
   return 0.0;
 }
@@ -129,15 +134,17 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << harness.status().message() << "\n";
     return 1;
   }
-  const std::vector<Method> methods = {
-      {"sync g2", DecodingMode::kSync, 2, 2},          {"sync g4", DecodingMode::kSync, 4, 4},
-      {"sync g8", DecodingMode::kSync, 8, 8},          {"pipe g1 D16", DecodingMode::kPipelined, 1, 16},
-      {"pipe g2 D16", DecodingMode::kPipelined, 2, 16}, {"pipe g4 D32", DecodingMode::kPipelined, 4, 32},
-      {"cloud AR", DecodingMode::kCloudAr, 1, 1}};
+  const std::vector<Method> methods = {{"sync g2", DecodingMode::kSync, 2, 2},
+                                       {"sync g4", DecodingMode::kSync, 4, 4},
+                                       {"sync g8", DecodingMode::kSync, 8, 8},
+                                       {"pipe g1 D16", DecodingMode::kPipelined, 1, 16},
+                                       {"pipe g2 D16", DecodingMode::kPipelined, 2, 16},
+                                       {"pipe g4 D32", DecodingMode::kPipelined, 4, 32},
+                                       {"cloud AR", DecodingMode::kCloudAr, 1, 1}};
   std::ofstream csv;
   if (!absl::GetFlag(FLAGS_csv).empty()) csv.open(absl::GetFlag(FLAGS_csv), std::ios::app);
-  std::cout << absl::StrFormat("%-7s %-12s %9s %9s %9s %7s %8s %8s\n", "rtt_ms", "method",
-                               "tok/s", "predicted", "meas/pred", "alpha", "t_d_ms", "t_v_ms");
+  std::cout << absl::StrFormat("%-7s %-12s %9s %9s %9s %7s %8s %8s\n", "rtt_ms", "method", "tok/s",
+                               "predicted", "meas/pred", "alpha", "t_d_ms", "t_v_ms");
   for (const std::string& rtt_text : absl::GetFlag(FLAGS_rtts)) {
     double rtt_ms = 0;
     if (!absl::SimpleAtod(rtt_text, &rtt_ms)) {
@@ -152,7 +159,8 @@ int main(int argc, char** argv) {
       return 1;
     }
     tandem::linkem::RelayOptions relay_options;
-    relay_options.connection.upstream_address = absl::StrCat("127.0.0.1:", (*harness)->cloud_port());
+    relay_options.connection.upstream_address =
+        absl::StrCat("127.0.0.1:", (*harness)->cloud_port());
     auto relay = tandem::linkem::Relay::Create(relay_options, *link);
     if (!relay.ok()) {
       std::cerr << "error: " << relay.status().message() << "\n";
@@ -163,8 +171,8 @@ int main(int argc, char** argv) {
     for (const Method& method : methods) {
       Totals totals;
       for (int p = 0; p < absl::GetFlag(FLAGS_prompts); ++p) {
-        auto stats = RunOnce(**harness, (*relay)->port(), method,
-                             kPrompts[p % kPrompts.size()], 100 + p);
+        auto stats =
+            RunOnce(**harness, (*relay)->port(), method, kPrompts[p % kPrompts.size()], 100 + p);
         if (!stats.ok()) {
           std::cerr << "error: " << stats.status().message() << "\n";
           return 1;
@@ -174,21 +182,31 @@ int main(int argc, char** argv) {
       const double rate = totals.tokens / absl::ToDoubleSeconds(totals.time);
       const double predicted = Predict(method, totals);
       const double alpha = TokenAlpha(totals);
-      const double t_d_ms = totals.sent > 0 ? absl::ToDoubleMilliseconds(totals.draft_time) / totals.sent : 0;
-      const double t_v_ms = totals.rounds > 0 ? absl::ToDoubleMilliseconds(totals.verify_time) / totals.rounds : 0;
+      const double t_d_ms =
+          totals.sent > 0 ? absl::ToDoubleMilliseconds(totals.draft_time) / totals.sent : 0;
+      const double t_v_ms =
+          totals.rounds > 0 ? absl::ToDoubleMilliseconds(totals.verify_time) / totals.rounds : 0;
       std::cout << absl::StrFormat("%-7.0f %-12s %9.1f %9.1f %9.2f %7.3f %8.2f %8.2f\n", rtt_ms,
                                    method.name, rate, predicted,
                                    predicted > 0 ? rate / predicted : 0.0, alpha, t_d_ms, t_v_ms);
       if (method.decoding == DecodingMode::kSync) best_sync = std::max(best_sync, rate);
       if (method.decoding == DecodingMode::kPipelined) best_pipe = std::max(best_pipe, rate);
       if (method.decoding == DecodingMode::kCloudAr) cloud_ar = rate;
-      const nlohmann::json row = {
-          {"bench", "pipeline"}, {"git_sha", absl::GetFlag(FLAGS_git_sha)}, {"rtt_ms", rtt_ms},
-          {"method", method.name}, {"gamma", method.gamma}, {"draft_ahead", method.draft_ahead},
-          {"temperature", absl::GetFlag(FLAGS_temperature)}, {"tokens_per_s", rate},
-          {"predicted_tokens_per_s", predicted}, {"alpha", alpha}, {"t_d_ms", t_d_ms},
-          {"t_v_ms", t_v_ms}, {"prompts", absl::GetFlag(FLAGS_prompts)},
-          {"max_tokens", absl::GetFlag(FLAGS_max_tokens)}, {"threads", 1}};
+      const nlohmann::json row = {{"bench", "pipeline"},
+                                  {"git_sha", absl::GetFlag(FLAGS_git_sha)},
+                                  {"rtt_ms", rtt_ms},
+                                  {"method", method.name},
+                                  {"gamma", method.gamma},
+                                  {"draft_ahead", method.draft_ahead},
+                                  {"temperature", absl::GetFlag(FLAGS_temperature)},
+                                  {"tokens_per_s", rate},
+                                  {"predicted_tokens_per_s", predicted},
+                                  {"alpha", alpha},
+                                  {"t_d_ms", t_d_ms},
+                                  {"t_v_ms", t_v_ms},
+                                  {"prompts", absl::GetFlag(FLAGS_prompts)},
+                                  {"max_tokens", absl::GetFlag(FLAGS_max_tokens)},
+                                  {"threads", 1}};
       std::cerr << row.dump() << "\n";
       if (csv.is_open()) {
         csv << absl::StrFormat("%s,%.0f,%s,%d,%d,%.2f,%.2f,%.2f,%.4f,%.3f,%.3f\n",

@@ -38,9 +38,14 @@ namespace {
 
 namespace v1 = ::tandem::v1;
 
-const std::vector<std::string> kPrompts = {
-    "def ", "import os\n", "class Config:\n", "Return the ", "The following example shows",
-    "for i in range(", "This module provides", "    def close(self):\n"};
+const std::vector<std::string> kPrompts = {"def ",
+                                           "import os\n",
+                                           "class Config:\n",
+                                           "Return the ",
+                                           "The following example shows",
+                                           "for i in range(",
+                                           "This module provides",
+                                           "    def close(self):\n"};
 
 struct Totals {
   tandem::edge::GenerationStats sum;
@@ -78,8 +83,8 @@ int main(int argc, char** argv) {
   std::cout << absl::StrFormat(
       "vocab %d: a dense fp16 distribution is %d bytes\n"
       "%-13s %-5s %27s %27s %9s %9s\n",
-      vocab, 2 * vocab, "mode", "zstd", "uplink B/drafted token", "downlink B/rejection",
-      "accept", "resample");
+      vocab, 2 * vocab, "mode", "zstd", "uplink B/drafted token", "downlink B/rejection", "accept",
+      "resample");
   std::cout << absl::StrFormat("%-19s %27s %27s\n", "", "payload message framed",
                                "payload message framed");
   for (bool zstd : {true, false}) {
@@ -92,9 +97,9 @@ int main(int argc, char** argv) {
       std::cerr << "error: " << harness.status().message() << "\n";
       return 1;
     }
-    for (v1::VerificationMode mode : {v1::VERIFICATION_MODE_EXACT,
-                                      v1::VERIFICATION_MODE_SPARSE_DRAFT,
-                                      v1::VERIFICATION_MODE_TOPK}) {
+    for (v1::VerificationMode mode :
+         {v1::VERIFICATION_MODE_EXACT, v1::VERIFICATION_MODE_SPARSE_DRAFT,
+          v1::VERIFICATION_MODE_TOPK}) {
       tandem::edge::SpeculativeOptions options;
       options.verification = mode;
       options.decoding = tandem::edge::DecodingMode::kSync;
@@ -115,8 +120,8 @@ int main(int argc, char** argv) {
       const auto& s = totals.sum;
       const std::string name = v1::VerificationMode_Name(mode).substr(18);
       std::cout << absl::StrFormat(
-          "%-13s %-5s %8.2f %8.2f %8.2f   %8.1f %8.1f %8.1f %9.3f %9d\n", name,
-          zstd ? "on" : "off", Ratio(s.draft_payload_bytes, totals.draft_tokens),
+          "%-13s %-5s %8.2f %8.2f %8.2f   %8.1f %8.1f %8.1f %9.3f %9d\n", name, zstd ? "on" : "off",
+          Ratio(s.draft_payload_bytes, totals.draft_tokens),
           Ratio(s.draft_message_bytes, totals.draft_tokens),
           Ratio(s.draft_framed_bytes, totals.draft_tokens),
           Ratio(s.rejection_payload_bytes, totals.rejections),
@@ -125,10 +130,15 @@ int main(int argc, char** argv) {
           Ratio(s.accepted_tokens, totals.draft_tokens), s.resample_requests);
       // (sync decoding: every drafted token sent is verified)
       const nlohmann::json row = {
-          {"bench", "protocol_bytes"}, {"git_sha", absl::GetFlag(FLAGS_git_sha)},
-          {"mode", name}, {"zstd", zstd}, {"temperature", absl::GetFlag(FLAGS_temperature)},
-          {"draft_max", options.draft_max}, {"prompts", kPrompts.size()},
-          {"draft_tokens", totals.draft_tokens}, {"rejections", totals.rejections},
+          {"bench", "protocol_bytes"},
+          {"git_sha", absl::GetFlag(FLAGS_git_sha)},
+          {"mode", name},
+          {"zstd", zstd},
+          {"temperature", absl::GetFlag(FLAGS_temperature)},
+          {"draft_max", options.draft_max},
+          {"prompts", kPrompts.size()},
+          {"draft_tokens", totals.draft_tokens},
+          {"rejections", totals.rejections},
           {"uplink_payload_per_draft_token", Ratio(s.draft_payload_bytes, totals.draft_tokens)},
           {"uplink_framed_per_draft_token", Ratio(s.draft_framed_bytes, totals.draft_tokens)},
           {"downlink_payload_per_rejection", Ratio(s.rejection_payload_bytes, totals.rejections)},

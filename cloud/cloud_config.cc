@@ -20,11 +20,13 @@ absl::Status CloudConfig::Validate() const {
     return absl::InvalidArgumentError(
         absl::StrCat("--address=", address, " must be host:port (e.g. 0.0.0.0:50051)"));
   }
-  for (const auto& [flag, value] :
-       {std::pair<const char*, int64_t>{"workers", workers}, {"max-sessions", max_sessions},
-        {"max-prompt-tokens", max_prompt_tokens}, {"max-draft-tokens", max_draft_tokens},
-        {"max-new-tokens", max_new_tokens}, {"max-message-bytes", max_message_bytes},
-        {"zstd-min-bytes", zstd_min_bytes}}) {
+  for (const auto& [flag, value] : {std::pair<const char*, int64_t>{"workers", workers},
+                                    {"max-sessions", max_sessions},
+                                    {"max-prompt-tokens", max_prompt_tokens},
+                                    {"max-draft-tokens", max_draft_tokens},
+                                    {"max-new-tokens", max_new_tokens},
+                                    {"max-message-bytes", max_message_bytes},
+                                    {"zstd-min-bytes", zstd_min_bytes}}) {
     if (absl::Status s = Positive(flag, value); !s.ok()) return s;
   }
   if (zstd_level < 1 || zstd_level > 19) {

@@ -3,12 +3,12 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include "absl/strings/str_cat.h"
+#include "cloud/verifier_service.h"
 #include "common/base/logging.h"
 #include "common/base/status_macros.h"
 #include "common/model/compute_threads.h"
 #include "common/model/model_identity.h"
 #include "common/model/tokenizer/tokenizer.h"
-#include "cloud/verifier_service.h"
 
 namespace tandem::cloud {
 
@@ -48,8 +48,8 @@ absl::StatusOr<std::unique_ptr<CloudServer>> CloudServer::Start(const CloudConfi
   builder.SetMaxSendMessageSize(static_cast<int>(config.max_message_bytes));
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || server->port_ == 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot listen on ", config.address, " (in use, or not an address of this host)"));
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", config.address,
+                                               " (in use, or not an address of this host)"));
   }
   server->server_->GetHealthCheckService()->SetServingStatus(true);
   ABSL_LOG(INFO) << "tandem-cloud serving " << config.model_dir << " on port " << server->port_;

@@ -1,9 +1,9 @@
 #ifndef TANDEM_CLOUD_CLOUD_SERVER_H_
 #define TANDEM_CLOUD_CLOUD_SERVER_H_
 
-#include <memory>
-
 #include <grpcpp/grpcpp.h>
+
+#include <memory>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"

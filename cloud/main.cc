@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-
 #include <iostream>
 #include <thread>
 
@@ -111,8 +110,8 @@ int main(int argc, char** argv) {
   std::cout << "tandem-cloud listening on port " << (*server)->port() << std::endl;
   std::thread signal_waiter([&] {
     const int signal = WaitForSignal();
-    ABSL_LOG(INFO) << "signal " << signal << ": draining sessions (grace "
-                   << config.shutdown_grace << ")";
+    ABSL_LOG(INFO) << "signal " << signal << ": draining sessions (grace " << config.shutdown_grace
+                   << ")";
     (*server)->Shutdown(config.shutdown_grace);
   });
   (*server)->Wait();

@@ -21,8 +21,7 @@ SessionReactor::SessionReactor(CloudResources& resources, grpc::CallbackServerCo
   if (!resources_.sessions->TryAcquire()) {
     finished_ = true;
     Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                        absl::StrCat("tandem-cloud is at capacity (",
-                                     resources_.sessions->active(),
+                        absl::StrCat("tandem-cloud is at capacity (", resources_.sessions->active(),
                                      " sessions, --max-sessions); retry later")));
     return;
   }

@@ -1,11 +1,11 @@
 #ifndef TANDEM_CLOUD_SESSION_REACTOR_H_
 #define TANDEM_CLOUD_SESSION_REACTOR_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <atomic>
 #include <deque>
 #include <memory>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"

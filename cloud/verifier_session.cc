@@ -28,9 +28,7 @@ absl::StatusOr<spec::SamplingParams> ToSamplingParams(const v1::SamplingParams& 
   return params;
 }
 
-int64_t MicrosSince(absl::Time start) {
-  return absl::ToInt64Microseconds(absl::Now() - start);
-}
+int64_t MicrosSince(absl::Time start) { return absl::ToInt64Microseconds(absl::Now() - start); }
 
 }  // namespace
 
@@ -51,8 +49,7 @@ absl::Status VerifierSession::Handle(const v1::EdgeMessage& message, const Emit&
                                      absl::Time received_at) {
   if (closed_) return absl::FailedPreconditionError("session already closed");
   if (!opened_ && message.kind_case() != v1::EdgeMessage::kOpen) {
-    return absl::FailedPreconditionError(
-        "the first message of a session must be Open");
+    return absl::FailedPreconditionError("the first message of a session must be Open");
   }
   switch (message.kind_case()) {
     case v1::EdgeMessage::kOpen:
@@ -91,10 +88,9 @@ absl::Status VerifierSession::CheckCompatible(const v1::ModelFingerprint& draft)
     problems.push_back(absl::StrCat("BOS id ", draft.bos_id(), " vs ", identity_.tokenizer.bos_id));
   }
   if (problems.empty()) return absl::OkStatus();
-  return absl::FailedPreconditionError(absl::StrCat(
-      "the draft model's tokenizer does not match the target's (",
-      absl::StrJoin(problems, "; "),
-      "): draft and target must share one tokenizer"));
+  return absl::FailedPreconditionError(
+      absl::StrCat("the draft model's tokenizer does not match the target's (",
+                   absl::StrJoin(problems, "; "), "): draft and target must share one tokenizer"));
 }
 
 absl::Status VerifierSession::HandleOpen(const v1::Open& open, const Emit& emit) {
@@ -113,20 +109,18 @@ absl::Status VerifierSession::HandleOpen(const v1::Open& open, const Emit& emit)
     return absl::InvalidArgumentError(
         absl::StrCat("unknown verification mode ", open.verification()));
   }
-  decoding_ = open.decoding() == v1::DECODING_MODE_UNSPECIFIED ? v1::DECODING_MODE_SYNC
-                                                               : open.decoding();
+  decoding_ =
+      open.decoding() == v1::DECODING_MODE_UNSPECIFIED ? v1::DECODING_MODE_SYNC : open.decoding();
   if (!v1::DecodingMode_IsValid(decoding_)) {
     return absl::InvalidArgumentError(absl::StrCat("unknown decoding mode ", open.decoding()));
   }
   rng_ = spec::CounterRng(open.seed());
   residual_candidates_ = open.residual_candidates() == 0 ? 8 : open.residual_candidates();
   top_k_return_ = open.top_k_return() == 0 ? 16 : open.top_k_return();
-  if (residual_candidates_ > limits_.max_residual_candidates ||
-      top_k_return_ > limits_.max_top_k) {
+  if (residual_candidates_ > limits_.max_residual_candidates || top_k_return_ > limits_.max_top_k) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "residual_candidates ", residual_candidates_, " / top_k_return ", top_k_return_,
-        " exceed this cloud's limits ", limits_.max_residual_candidates, " / ",
-        limits_.max_top_k));
+        " exceed this cloud's limits ", limits_.max_residual_candidates, " / ", limits_.max_top_k));
   }
   stop_at_eos_ = open.stop_at_eos();
   max_new_tokens_ = open.max_new_tokens() == 0 ? limits_.max_new_tokens : open.max_new_tokens();
@@ -140,18 +134,17 @@ absl::Status VerifierSession::HandleOpen(const v1::Open& open, const Emit& emit)
         "the prompt has ", open.prompt().count(), " tokens; this cloud accepts at most ",
         limits_.max_prompt_tokens, " (--max-prompt-tokens)"));
   }
-  TANDEM_ASSIGN_OR_RETURN(
-      tokens_, wire::DecodeIds(open.prompt(), identity_.tokenizer.vocab_size,
-                               static_cast<size_t>(limits_.max_prompt_tokens)));
+  TANDEM_ASSIGN_OR_RETURN(tokens_, wire::DecodeIds(open.prompt(), identity_.tokenizer.vocab_size,
+                                                   static_cast<size_t>(limits_.max_prompt_tokens)));
   if (tokens_.empty()) return absl::InvalidArgumentError("the prompt is empty");
   prompt_length_ = static_cast<int64_t>(tokens_.size());
-  const int64_t context = std::min<int64_t>(
-      target_.config().max_position_embeddings,
-      prompt_length_ + max_new_tokens_ + limits_.max_draft_tokens + 2);
+  const int64_t context =
+      std::min<int64_t>(target_.config().max_position_embeddings,
+                        prompt_length_ + max_new_tokens_ + limits_.max_draft_tokens + 2);
   if (prompt_length_ >= context) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "the prompt has ", prompt_length_, " tokens; the target's context is ",
-        target_.config().max_position_embeddings));
+    return absl::ResourceExhaustedError(absl::StrCat("the prompt has ", prompt_length_,
+                                                     " tokens; the target's context is ",
+                                                     target_.config().max_position_embeddings));
   }
   TANDEM_ASSIGN_OR_RETURN(cache_, target_.NewCache(context));
   TANDEM_ASSIGN_OR_RETURN(model::Logits logits,
@@ -226,25 +219,23 @@ absl::Status VerifierSession::HandleDraft(const v1::Draft& draft, const Emit& em
     return absl::FailedPreconditionError("Draft sent on a cloud-only (AR) session");
   }
   if (static_cast<int64_t>(draft.seq()) != last_seq_ + 1) {
-    return absl::AbortedError(absl::StrCat(
-        "chunk seq ", draft.seq(), " follows seq ", last_seq_,
-        ": a chunk was lost or reordered; reopen the session"));
+    return absl::AbortedError(absl::StrCat("chunk seq ", draft.seq(), " follows seq ", last_seq_,
+                                           ": a chunk was lost or reordered; reopen the session"));
   }
   last_seq_ = draft.seq();
   if (draft.epoch() < epoch_) return absl::OkStatus();  // stale: drafted past a rejection
   if (draft.epoch() > epoch_) {
-    return absl::AbortedError(absl::StrCat("chunk epoch ", draft.epoch(),
-                                           " is ahead of the cloud's epoch ", epoch_));
+    return absl::AbortedError(
+        absl::StrCat("chunk epoch ", draft.epoch(), " is ahead of the cloud's epoch ", epoch_));
   }
-  TANDEM_ASSIGN_OR_RETURN(
-      wire::DraftChunk chunk,
-      wire::DecodeDraft(draft, identity_.tokenizer.vocab_size,
-                        static_cast<size_t>(limits_.max_draft_tokens) + 2, verification_,
-                        sampling_.greedy()));
+  TANDEM_ASSIGN_OR_RETURN(wire::DraftChunk chunk,
+                          wire::DecodeDraft(draft, identity_.tokenizer.vocab_size,
+                                            static_cast<size_t>(limits_.max_draft_tokens) + 2,
+                                            verification_, sampling_.greedy()));
   if (chunk.n_draft() > static_cast<size_t>(limits_.max_draft_tokens)) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "chunk has ", chunk.n_draft(), " draft tokens; this cloud's limit is ",
-        limits_.max_draft_tokens, " (--max-draft-tokens)"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("chunk has ", chunk.n_draft(), " draft tokens; this cloud's limit is ",
+                     limits_.max_draft_tokens, " (--max-draft-tokens)"));
   }
   if (chunk.base_position != tokens_.size()) {
     return absl::AbortedError(absl::StrCat("chunk starts at position ", chunk.base_position,
@@ -252,9 +243,8 @@ absl::Status VerifierSession::HandleDraft(const v1::Draft& draft, const Emit& em
                                            " tokens"));
   }
   if (expected_prefix_ && (chunk.n_prefix == 0 || chunk.tokens[0] != *expected_prefix_)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the chunk must start with the committed token ", *expected_prefix_,
-        " chosen by the cloud"));
+    return absl::InvalidArgumentError(absl::StrCat("the chunk must start with the committed token ",
+                                                   *expected_prefix_, " chosen by the cloud"));
   }
   if (chunk.n_prefix == 0 && !pending_p_) {
     return absl::FailedPreconditionError(
@@ -262,16 +252,16 @@ absl::Status VerifierSession::HandleDraft(const v1::Draft& draft, const Emit& em
         "token: after a rejection or bonus, resend the resolved token first");
   }
   if (static_cast<int64_t>(tokens_.size() + chunk.tokens.size()) > cache_->capacity()) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "the sequence would reach ", tokens_.size() + chunk.tokens.size(),
-        " tokens; this session's context is ", cache_->capacity()));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("the sequence would reach ", tokens_.size() + chunk.tokens.size(),
+                     " tokens; this session's context is ", cache_->capacity()));
   }
   if (chunk.tokens.empty()) return absl::InvalidArgumentError("empty chunk");
   if (rejected_position_ >= 0 && chunk.n_prefix > 0 && !rejected_p_.empty()) {
     // The correction the edge resolved; p there must have been positive.
     if (rejected_p_[chunk.tokens[0]] <= 0.0f) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "correction token ", chunk.tokens[0], " has zero target probability"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("correction token ", chunk.tokens[0], " has zero target probability"));
     }
   }
   expected_prefix_.reset();
@@ -303,8 +293,8 @@ absl::StatusOr<wire::ChunkVerdict> VerifierSession::Verify(const wire::DraftChun
     const size_t index = n_prefix + i;  // in chunk.tokens
     const int64_t position = chunk.base_position + static_cast<int64_t>(index);
     // Row r of the forward predicts position base + r + 1.
-    std::vector<float> p = index == 0 ? std::move(*pending_p_)
-                                      : TargetDistribution(logits.Row(index - 1));
+    std::vector<float> p =
+        index == 0 ? std::move(*pending_p_) : TargetDistribution(logits.Row(index - 1));
     const int32_t x = chunk.tokens[index];
     bool accepted;
     if (sampling_.greedy()) {
@@ -314,13 +304,13 @@ absl::StatusOr<wire::ChunkVerdict> VerifierSession::Verify(const wire::DraftChun
                                   ? chunk.sparse_q[i].MassOf(x)
                                   : chunk.q_masses[i];
       if (q_mass == 0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "draft token ", x, " at position ", position,
-            " has zero mass in its own draft distribution"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("draft token ", x, " at position ", position,
+                         " has zero mass in its own draft distribution"));
       }
-      accepted = spec::RejectionSampler::Accept(
-          p[x], q_mass / static_cast<double>(spec::kFixed16One),
-          rng_.Uniform(position, RngPurpose::kAcceptTest));
+      accepted =
+          spec::RejectionSampler::Accept(p[x], q_mass / static_cast<double>(spec::kFixed16One),
+                                         rng_.Uniform(position, RngPurpose::kAcceptTest));
     }
     if (!accepted) {
       // Roll back to the rejected position: O(1) in the KV cache.
@@ -392,14 +382,12 @@ std::vector<spec::Candidate> VerifierSession::DrawCandidates(int64_t position,
 absl::Status VerifierSession::HandleResample(const v1::Resample& resample, const Emit& emit) {
   if (rejected_position_ < 0 || rejected_p_.empty() ||
       verification_ != v1::VERIFICATION_MODE_EXACT) {
-    return absl::FailedPreconditionError(
-        "Resample without a pending exact-mode rejection");
+    return absl::FailedPreconditionError("Resample without a pending exact-mode rejection");
   }
   if (resample.epoch() != epoch_ || resample.position() != rejected_position_) {
-    return absl::AbortedError(absl::StrCat("Resample for epoch ", resample.epoch(),
-                                           " position ", resample.position(),
-                                           " but the pending rejection is epoch ", epoch_,
-                                           " position ", rejected_position_));
+    return absl::AbortedError(absl::StrCat(
+        "Resample for epoch ", resample.epoch(), " position ", resample.position(),
+        " but the pending rejection is epoch ", epoch_, " position ", rejected_position_));
   }
   wire::ChunkVerdict verdict;
   verdict.epoch = epoch_ - 1;  // the epoch of the rejected chunk
@@ -409,12 +397,12 @@ absl::Status VerifierSession::HandleResample(const v1::Resample& resample, const
   if (resample.dense()) {
     verdict.dense_p = rejected_p_;
   } else {
-    const uint32_t count = std::min<uint32_t>(
-        resample.count() == 0 ? residual_candidates_ : resample.count(),
-        static_cast<uint32_t>(limits_.max_residual_candidates));
+    const uint32_t count =
+        std::min<uint32_t>(resample.count() == 0 ? residual_candidates_ : resample.count(),
+                           static_cast<uint32_t>(limits_.max_residual_candidates));
     verdict.first_draw = resample.first_draw();
-    verdict.candidates = DrawCandidates(rejected_position_, rejected_p_,
-                                        resample.first_draw(), count);
+    verdict.candidates =
+        DrawCandidates(rejected_position_, rejected_p_, resample.first_draw(), count);
   }
   Send(verdict, emit);
   return absl::OkStatus();

@@ -23,7 +23,7 @@ namespace tandem::cloud {
 // Limits a session enforces on its peer (from tandem-cloud's flags).
 struct SessionLimits {
   int64_t max_prompt_tokens = 4096;
-  int64_t max_draft_tokens = 64;       // drafted tokens per chunk
+  int64_t max_draft_tokens = 64;  // drafted tokens per chunk
   int64_t max_new_tokens = 4096;
   int64_t max_residual_candidates = 64;  // per Verdict / Resample
   int64_t max_top_k = 256;
@@ -56,9 +56,8 @@ class VerifierSession {
   // Returns false when the stream is gone (stop producing).
   using Emit = std::function<bool(tandem::v1::CloudMessage)>;
 
-  VerifierSession(uint64_t session_id, const model::LlamaModel& target,
-                  TargetIdentity identity, SessionLimits limits,
-                  wire::CompressionPolicy compression);
+  VerifierSession(uint64_t session_id, const model::LlamaModel& target, TargetIdentity identity,
+                  SessionLimits limits, wire::CompressionPolicy compression);
   ~VerifierSession();
 
   // Handles one message. A non-OK status ends the session: the caller sends
@@ -93,9 +92,8 @@ class VerifierSession {
   // Warped target distribution at the position predicted by `row`.
   std::vector<float> TargetDistribution(absl::Span<const float> row) const;
   // Fills the verdict's correction material for a rejection at `position`.
-  void FillRejection(int64_t position, const std::vector<float>& p,
-                     const wire::DraftChunk& chunk, size_t draft_index,
-                     wire::ChunkVerdict& verdict);
+  void FillRejection(int64_t position, const std::vector<float>& p, const wire::DraftChunk& chunk,
+                     size_t draft_index, wire::ChunkVerdict& verdict);
   // Draws candidates [first_draw, first_draw + count) from p at `position`.
   std::vector<spec::Candidate> DrawCandidates(int64_t position, const std::vector<float>& p,
                                               uint32_t first_draw, uint32_t count) const;
@@ -120,7 +118,7 @@ class VerifierSession {
   int64_t max_new_tokens_ = 0;
 
   std::unique_ptr<model::KvCache> cache_;
-  std::vector<int32_t> tokens_;             // verified, in the cache
+  std::vector<int32_t> tokens_;  // verified, in the cache
   int64_t prompt_length_ = 0;
   std::optional<std::vector<float>> pending_p_;  // [vocab], predicts tokens_.size()
   // Tokens the next chunk must start with because the cloud chose them

@@ -14,9 +14,9 @@ absl::StatusOr<std::unique_ptr<Drafter>> Drafter::Create(const model::LlamaModel
                                                          const Options& options) {
   TANDEM_RETURN_IF_ERROR(options.sampling.Validate());
   if (options.vocab_size <= 0 || options.vocab_size > model.config().vocab_size) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "tokenizer vocabulary ", options.vocab_size, " does not fit the draft model's ",
-        model.config().vocab_size, " embedding rows"));
+    return absl::InvalidArgumentError(absl::StrCat("tokenizer vocabulary ", options.vocab_size,
+                                                   " does not fit the draft model's ",
+                                                   model.config().vocab_size, " embedding rows"));
   }
   TANDEM_ASSIGN_OR_RETURN(auto cache, model.NewCache(options.capacity));
   return std::unique_ptr<Drafter>(new Drafter(model, options, std::move(cache)));
@@ -53,9 +53,9 @@ absl::StatusOr<std::vector<DraftedToken>> Drafter::Propose(const std::vector<int
                                                            int n) {
   if (sequence.empty()) return absl::InvalidArgumentError("cannot draft after an empty sequence");
   if (static_cast<int64_t>(sequence.size()) + n > cache_->capacity()) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "drafting ", n, " tokens after ", sequence.size(), " exceeds the draft context ",
-        cache_->capacity()));
+    return absl::ResourceExhaustedError(absl::StrCat("drafting ", n, " tokens after ",
+                                                     sequence.size(), " exceeds the draft context ",
+                                                     cache_->capacity()));
   }
   // Keep the agreeing prefix of the cache. When it covers the whole sequence
   // the logits of the last forward predict the next position; otherwise (or

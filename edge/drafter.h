@@ -39,9 +39,9 @@ class Drafter {
     spec::SamplingParams sampling;
     uint64_t seed = 0;
     ProposalKind proposal = ProposalKind::kDense;
-    int sparse_top_k = 8;      // support of q^ in sparse-draft mode
-    int32_t vocab_size = 0;    // tokenizer vocabulary: distributions cover [0, vocab_size)
-    int64_t capacity = 0;      // most tokens the sequence may reach
+    int sparse_top_k = 8;    // support of q^ in sparse-draft mode
+    int32_t vocab_size = 0;  // tokenizer vocabulary: distributions cover [0, vocab_size)
+    int64_t capacity = 0;    // most tokens the sequence may reach
   };
 
   static absl::StatusOr<std::unique_ptr<Drafter>> Create(const model::LlamaModel& model,
@@ -50,14 +50,12 @@ class Drafter {
   // Proposes `n` tokens following `sequence` (the committed tokens). The
   // cache keeps whatever prefix of its contents still agrees with
   // `sequence`, so after a rejection only the new tail is recomputed.
-  absl::StatusOr<std::vector<DraftedToken>> Propose(const std::vector<int32_t>& sequence,
-                                                    int n);
+  absl::StatusOr<std::vector<DraftedToken>> Propose(const std::vector<int32_t>& sequence, int n);
 
   absl::Duration model_time() const { return model_time_; }
 
  private:
-  Drafter(const model::LlamaModel& model, Options options,
-          std::unique_ptr<model::KvCache> cache);
+  Drafter(const model::LlamaModel& model, Options options, std::unique_ptr<model::KvCache> cache);
   DraftedToken Choose(absl::Span<const float> logits_row, int64_t position) const;
 
   const model::LlamaModel& model_;

@@ -43,9 +43,8 @@ std::string GenerationStats::ToText() const {
       "time to first      %.1f ms\n"
       "per output token   %.2f ms\n"
       "throughput         %.1f tokens/s\n",
-      decoding, verification.empty() ? "" : ", ", verification, prompt_tokens,
-      generated_tokens, stop_reason, absl::ToDoubleMilliseconds(time_to_first_token), tpot_ms(),
-      tokens_per_second());
+      decoding, verification.empty() ? "" : ", ", verification, prompt_tokens, generated_tokens,
+      stop_reason, absl::ToDoubleMilliseconds(time_to_first_token), tpot_ms(), tokens_per_second());
   if (rounds > 0) {
     out += absl::StrFormat(
         "acceptance rate    %.3f (%d of %d drafted)\n"
@@ -54,8 +53,7 @@ std::string GenerationStats::ToText() const {
         "verify time        %.1f ms (cloud)\n"
         "mean RTT           %.2f ms\n",
         acceptance_rate(), accepted_tokens, draft_tokens, mean_accepted_length(), rounds,
-        rejections, absl::ToDoubleMilliseconds(draft_time),
-        absl::ToDoubleMilliseconds(verify_time),
+        rejections, absl::ToDoubleMilliseconds(draft_time), absl::ToDoubleMilliseconds(verify_time),
         rtt_samples > 0 ? absl::ToDoubleMilliseconds(rtt_total) / rtt_samples : 0.0);
   }
   if (chunks > 0) {
@@ -106,8 +104,7 @@ std::string GenerationStats::ToJson() const {
       {"resample_requests", resample_requests},
       {"draft_ms", absl::ToDoubleMilliseconds(draft_time)},
       {"verify_ms", absl::ToDoubleMilliseconds(verify_time)},
-      {"mean_rtt_ms",
-       rtt_samples > 0 ? absl::ToDoubleMilliseconds(rtt_total) / rtt_samples : 0.0},
+      {"mean_rtt_ms", rtt_samples > 0 ? absl::ToDoubleMilliseconds(rtt_total) / rtt_samples : 0.0},
       {"uplink_payload_bytes", uplink_payload_bytes},
       {"uplink_message_bytes", uplink_message_bytes},
       {"uplink_framed_bytes", uplink_framed_bytes},
@@ -143,9 +140,13 @@ std::string GenerationStats::ToJson() const {
       {"stall_events", stall_events},
       {"accepted_at_position", accepted_at_position},
       {"tested_at_position", tested_at_position},
-      {"estimates", {{"alpha", est_alpha}, {"rtt_ms", est_rtt_ms},
-                     {"t_draft_ms", est_t_draft_ms}, {"t_verify_ms", est_t_verify_ms},
-                     {"gamma", final_gamma}, {"draft_ahead", final_draft_ahead}}},
+      {"estimates",
+       {{"alpha", est_alpha},
+        {"rtt_ms", est_rtt_ms},
+        {"t_draft_ms", est_t_draft_ms},
+        {"t_verify_ms", est_t_verify_ms},
+        {"gamma", final_gamma},
+        {"draft_ahead", final_draft_ahead}}},
       {"threads", threads},
   };
   return j.dump();

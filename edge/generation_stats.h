@@ -18,13 +18,13 @@ struct GenerationStats {
   std::string verification;  // exact, sparse-draft, topk ("" when no drafts)
   int64_t prompt_tokens = 0;
   int64_t generated_tokens = 0;
-  std::string stop_reason;   // eos, max_tokens, context_full
+  std::string stop_reason;  // eos, max_tokens, context_full
   absl::Duration time_to_first_token;
   absl::Duration total_time;  // from the start to the last committed token
 
   // Speculative decoding.
-  int64_t rounds = 0;          // verdicts received for drafted chunks
-  int64_t draft_tokens = 0;    // tokens proposed
+  int64_t rounds = 0;        // verdicts received for drafted chunks
+  int64_t draft_tokens = 0;  // tokens proposed
   int64_t accepted_tokens = 0;
   int64_t rejections = 0;
   int64_t resample_requests = 0;
@@ -51,15 +51,15 @@ struct GenerationStats {
   int64_t rejection_framed_bytes = 0;
 
   // Pipelined decoding.
-  int64_t chunks = 0;                // Draft messages sent
-  int64_t sent_draft_tokens = 0;     // drafted tokens sent, stale chunks included
-  int64_t wasted_draft_tokens = 0;   // drafted, then discarded after a rejection
-  int64_t stale_verdicts = 0;        // verdicts of an older epoch, ignored
-  absl::Duration edge_wait_time;     // edge blocked waiting for a verdict
-  absl::Duration cloud_idle_time;    // cloud waited for the next chunk (reported)
-  int64_t in_flight_sum = 0;         // chunks in flight, summed at each send
-  int64_t gamma_sum = 0;             // chunk size in force, summed at each send
-  int64_t confidence_cuts = 0;       // chunks ended by --draft-p-min
+  int64_t chunks = 0;               // Draft messages sent
+  int64_t sent_draft_tokens = 0;    // drafted tokens sent, stale chunks included
+  int64_t wasted_draft_tokens = 0;  // drafted, then discarded after a rejection
+  int64_t stale_verdicts = 0;       // verdicts of an older epoch, ignored
+  absl::Duration edge_wait_time;    // edge blocked waiting for a verdict
+  absl::Duration cloud_idle_time;   // cloud waited for the next chunk (reported)
+  int64_t in_flight_sum = 0;        // chunks in flight, summed at each send
+  int64_t gamma_sum = 0;            // chunk size in force, summed at each send
+  int64_t confidence_cuts = 0;      // chunks ended by --draft-p-min
   // Stall events (a loss proxy): verdict round trips over twice the running
   // RTT estimate plus 20 ms, as a TCP retransmission would cause.
   int64_t stall_events = 0;
@@ -77,7 +77,7 @@ struct GenerationStats {
   double tokens_per_second() const;
   // Time per output token after the first (TPOT).
   double tpot_ms() const;
-  double acceptance_rate() const;     // accepted / drafted
+  double acceptance_rate() const;  // accepted / drafted
   // Tokens committed per round: accepted drafts + the correction or bonus.
   double mean_accepted_length() const;
 

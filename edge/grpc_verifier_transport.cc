@@ -13,13 +13,14 @@ absl::StatusOr<std::unique_ptr<GrpcVerifierTransport>> GrpcVerifierTransport::Co
   std::unique_ptr<GrpcVerifierTransport> transport(new GrpcVerifierTransport());
   transport->channel_ =
       grpc::CreateCustomChannel(options.address, grpc::InsecureChannelCredentials(), args);
-  const auto deadline = std::chrono::system_clock::now() +
-                        std::chrono::microseconds(absl::ToInt64Microseconds(options.connect_timeout));
+  const auto deadline =
+      std::chrono::system_clock::now() +
+      std::chrono::microseconds(absl::ToInt64Microseconds(options.connect_timeout));
   if (!transport->channel_->WaitForConnected(deadline)) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot reach tandem-cloud at ", options.address, " within ",
-        absl::FormatDuration(options.connect_timeout),
-        "; is it running, and is --cloud HOST:PORT right?"));
+    return absl::UnavailableError(absl::StrCat("cannot reach tandem-cloud at ", options.address,
+                                               " within ",
+                                               absl::FormatDuration(options.connect_timeout),
+                                               "; is it running, and is --cloud HOST:PORT right?"));
   }
   transport->stub_ = tandem::v1::Verifier::NewStub(transport->channel_);
   transport->stream_ = transport->stub_->Session(&transport->context_);

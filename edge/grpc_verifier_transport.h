@@ -1,10 +1,10 @@
 #ifndef TANDEM_EDGE_GRPC_VERIFIER_TRANSPORT_H_
 #define TANDEM_EDGE_GRPC_VERIFIER_TRANSPORT_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <memory>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"

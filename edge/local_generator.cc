@@ -15,15 +15,13 @@ namespace tandem::edge {
 
 absl::Status GenerationOptions::Validate() const {
   if (max_tokens <= 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("max_tokens ", max_tokens, " must be positive"));
+    return absl::InvalidArgumentError(absl::StrCat("max_tokens ", max_tokens, " must be positive"));
   }
   return sampling.Validate();
 }
 
 absl::StatusOr<std::vector<int32_t>> LocalGenerator::Generate(
-    const GenerationOptions& options,
-    const std::function<void(std::string_view)>& on_text,
+    const GenerationOptions& options, const std::function<void(std::string_view)>& on_text,
     GenerationStats* stats) const {
   TANDEM_RETURN_IF_ERROR(options.Validate());
   TANDEM_ASSIGN_OR_RETURN(std::vector<int32_t> prompt,
@@ -35,15 +33,14 @@ absl::StatusOr<std::vector<int32_t>> LocalGenerator::Generate(
   }
   const int64_t context = model_.config().max_position_embeddings;
   if (static_cast<int64_t>(prompt.size()) >= context) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the prompt has ", prompt.size(), " tokens but the model's context is ",
-        context, "; shorten the prompt"));
+    return absl::InvalidArgumentError(absl::StrCat("the prompt has ", prompt.size(),
+                                                   " tokens but the model's context is ", context,
+                                                   "; shorten the prompt"));
   }
   absl::flat_hash_set<int32_t> stop_ids(options.extra_stop_ids.begin(),
                                         options.extra_stop_ids.end());
   if (options.stop_at_eos) {
-    stop_ids.insert(model_.config().eos_token_ids.begin(),
-                    model_.config().eos_token_ids.end());
+    stop_ids.insert(model_.config().eos_token_ids.begin(), model_.config().eos_token_ids.end());
     if (tokenizer_.eos_id()) stop_ids.insert(*tokenizer_.eos_id());
   }
   const int64_t capacity =

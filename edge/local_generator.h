@@ -20,15 +20,14 @@ namespace tandem::edge {
 
 struct GenerationOptions {
   std::string prompt;
-  int64_t max_tokens = 128;        // new tokens at most
-  spec::SamplingParams sampling;   // temperature 0 = greedy
-  uint64_t seed = 0;               // counter-based RNG seed
-  bool stop_at_eos = true;         // stop at any EOS id of the model
+  int64_t max_tokens = 128;             // new tokens at most
+  spec::SamplingParams sampling;        // temperature 0 = greedy
+  uint64_t seed = 0;                    // counter-based RNG seed
+  bool stop_at_eos = true;              // stop at any EOS id of the model
   std::vector<int32_t> extra_stop_ids;  // e.g. BOS for llama2.c-style models
 
   absl::Status Validate() const;
 };
-
 
 // Plain autoregressive generation with one model: the edge-only and the
 // target-only baselines, and the README's first main job. Text is streamed
@@ -41,8 +40,7 @@ class LocalGenerator {
   // Generated token ids (without the prompt) and timing. Errors: bad
   // options, prompt longer than the context, or a forward failure.
   absl::StatusOr<std::vector<int32_t>> Generate(
-      const GenerationOptions& options,
-      const std::function<void(std::string_view)>& on_text,
+      const GenerationOptions& options, const std::function<void(std::string_view)>& on_text,
       GenerationStats* stats) const;
 
  private:

@@ -16,10 +16,9 @@
 
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -37,8 +36,7 @@
 #include "edge/local_generator.h"
 #include "edge/speculative_client.h"
 
-ABSL_FLAG(bool, local, false,
-          "Generate with --model alone on this machine (no cloud).");
+ABSL_FLAG(bool, local, false, "Generate with --model alone on this machine (no cloud).");
 ABSL_FLAG(std::string, model, "", "Hugging Face model directory.");
 ABSL_FLAG(std::string, prompt, "", "Prompt text.");
 ABSL_FLAG(std::string, prompt_file, "", "Read the prompt from this file.");
@@ -248,9 +246,9 @@ int RunCloudGenerate() {
   if (!prompt.ok()) return Fail(prompt.status(), 2);
   const std::string model_dir = absl::GetFlag(FLAGS_model);
   if (model_dir.empty()) {
-    return Fail(absl::InvalidArgumentError(
-                    "--model DIR is required: the draft model (and its tokenizer)"),
-                2);
+    return Fail(
+        absl::InvalidArgumentError("--model DIR is required: the draft model (and its tokenizer)"),
+        2);
   }
   tandem::model::SetComputeThreads(absl::GetFlag(FLAGS_threads));
   auto tokenizer = tandem::model::Tokenizer::FromDirectory(model_dir);
@@ -287,8 +285,7 @@ int RunCloudGenerate() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "tandem-edge generate --local --model DIR --prompt TEXT [flags]");
+  absl::SetProgramUsageMessage("tandem-edge generate --local --model DIR --prompt TEXT [flags]");
   tandem::base::ArgvStorage args(tandem::base::NormalizeFlagSpelling(argc, argv));
   std::vector<char*> positional = absl::ParseCommandLine(args.argc(), args.argv());
   if (positional.size() < 2 || std::string(positional[1]) != "generate") {

@@ -47,8 +47,8 @@ wire::DraftChunk PipelineState::TakeChunk() {
     chunk.q_masses.push_back(t.q_mass);
     chunk.sparse_q.push_back(t.sparse_q);
   }
-  in_flight_.push_back({chunk.seq, chunk.epoch,
-                        chunk.base_position + chunk.n_prefix, std::move(open_chunk_)});
+  in_flight_.push_back(
+      {chunk.seq, chunk.epoch, chunk.base_position + chunk.n_prefix, std::move(open_chunk_)});
   open_chunk_.clear();
   unsent_prefix_.clear();
   return chunk;
@@ -62,19 +62,19 @@ absl::StatusOr<PipelineState::Outcome> PipelineState::Apply(const wire::ChunkVer
   }
   if (in_flight_.empty() || verdict.epoch != in_flight_.front().epoch ||
       verdict.seq != in_flight_.front().seq) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "verdict for epoch ", verdict.epoch, " seq ", verdict.seq,
-        " does not answer the oldest chunk in flight",
-        in_flight_.empty() ? std::string(" (none)")
-                           : absl::StrCat(" (epoch ", in_flight_.front().epoch, " seq ",
-                                          in_flight_.front().seq, ")")));
+    return absl::InvalidArgumentError(
+        absl::StrCat("verdict for epoch ", verdict.epoch, " seq ", verdict.seq,
+                     " does not answer the oldest chunk in flight",
+                     in_flight_.empty() ? std::string(" (none)")
+                                        : absl::StrCat(" (epoch ", in_flight_.front().epoch,
+                                                       " seq ", in_flight_.front().seq, ")")));
   }
   InFlight chunk = std::move(in_flight_.front());
   in_flight_.pop_front();
   outcome.verified_drafts = static_cast<int64_t>(chunk.drafted.size());
   if (verdict.n_accepted > chunk.drafted.size()) {
-    return absl::InvalidArgumentError(absl::StrCat("verdict accepts ", verdict.n_accepted,
-                                                   " of ", chunk.drafted.size(), " tokens"));
+    return absl::InvalidArgumentError(absl::StrCat("verdict accepts ", verdict.n_accepted, " of ",
+                                                   chunk.drafted.size(), " tokens"));
   }
   for (uint32_t i = 0; i < verdict.n_accepted; ++i) {
     outcome.committed.push_back(chunk.drafted[i].id);

@@ -13,9 +13,9 @@
 namespace tandem::edge {
 
 struct PipelineOptions {
-  int chunk_tokens = 4;   // gamma: drafted tokens per chunk
-  int min_chunk = 1;      // a chunk may be cut this short when the cloud idles
-  int draft_ahead = 16;   // D: drafted tokens beyond the last verdict, at most
+  int chunk_tokens = 4;  // gamma: drafted tokens per chunk
+  int min_chunk = 1;     // a chunk may be cut this short when the cloud idles
+  int draft_ahead = 16;  // D: drafted tokens beyond the last verdict, at most
 };
 
 // Bookkeeping of the asynchronous pipeline on the edge (design §6), free of
@@ -58,12 +58,12 @@ class PipelineState {
   wire::DraftChunk TakeChunk();
 
   struct Outcome {
-    bool stale = false;                   // an older epoch's verdict: ignored
-    std::vector<int32_t> committed;       // newly verified drafted tokens
-    std::optional<DraftedToken> rejected; // the rejected draft, if any
+    bool stale = false;                    // an older epoch's verdict: ignored
+    std::vector<int32_t> committed;        // newly verified drafted tokens
+    std::optional<DraftedToken> rejected;  // the rejected draft, if any
     int64_t rejected_position = -1;
-    int64_t wasted_tokens = 0;            // drafted tokens discarded
-    int64_t verified_drafts = 0;          // drafted tokens the verdict judged
+    int64_t wasted_tokens = 0;    // drafted tokens discarded
+    int64_t verified_drafts = 0;  // drafted tokens the verdict judged
   };
   // Applies a verdict from the cloud. InvalidArgument if it does not match
   // the oldest in-flight chunk of the current epoch.
@@ -89,8 +89,8 @@ class PipelineState {
   };
 
   PipelineOptions options_;
-  std::vector<int32_t> committed_;     // prompt + verified tokens
-  std::vector<int32_t> unsent_prefix_; // committed, not yet sent to the cloud
+  std::vector<int32_t> committed_;      // prompt + verified tokens
+  std::vector<int32_t> unsent_prefix_;  // committed, not yet sent to the cloud
   std::deque<InFlight> in_flight_;
   std::vector<DraftedToken> open_chunk_;
   uint32_t epoch_ = 0;

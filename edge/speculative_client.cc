@@ -24,9 +24,12 @@ int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
 
 const char* VerificationName(v1::VerificationMode mode) {
   switch (mode) {
-    case v1::VERIFICATION_MODE_SPARSE_DRAFT: return "sparse-draft";
-    case v1::VERIFICATION_MODE_TOPK: return "topk";
-    default: return "exact";
+    case v1::VERIFICATION_MODE_SPARSE_DRAFT:
+      return "sparse-draft";
+    case v1::VERIFICATION_MODE_TOPK:
+      return "topk";
+    default:
+      return "exact";
   }
 }
 
@@ -72,9 +75,9 @@ absl::Status SpeculativeClient::SendMessage(const v1::EdgeMessage& message) {
 }
 
 absl::StatusOr<v1::CloudMessage> SpeculativeClient::ReceiveMessage() {
-  TANDEM_ASSIGN_OR_RETURN(v1::CloudMessage message,
-                          receiver_ != nullptr ? receiver_->Pop(&stats_.edge_wait_time)
-                                               : transport_.Receive());
+  TANDEM_ASSIGN_OR_RETURN(v1::CloudMessage message, receiver_ != nullptr
+                                                        ? receiver_->Pop(&stats_.edge_wait_time)
+                                                        : transport_.Receive());
   return Received(std::move(message));
 }
 
@@ -106,9 +109,9 @@ absl::StatusOr<wire::ChunkVerdict> SpeculativeClient::DecodeVerdictMessage(
   }
   TANDEM_ASSIGN_OR_RETURN(
       wire::ChunkVerdict verdict,
-      wire::DecodeVerdict(message.verdict(), tokenizer_.vocab_size(),
-                          static_cast<size_t>(std::max(options_.residual_candidates,
-                                                       options_.top_k_return)) * 8));
+      wire::DecodeVerdict(
+          message.verdict(), tokenizer_.vocab_size(),
+          static_cast<size_t>(std::max(options_.residual_candidates, options_.top_k_return)) * 8));
   last_rtt_ = absl::ZeroDuration();
   if (verdict.echo_sent_at_us > 0) {
     // Round trip minus the cloud's own time (queueing + verification).
@@ -211,7 +214,7 @@ absl::StatusOr<std::vector<int32_t>> SpeculativeClient::Generate(
   }
   prompt_length_ = static_cast<int64_t>(sequence_.size());
   stats_ = GenerationStats();
-  stats_.decoding = cloud_ar ? "cloud"
+  stats_.decoding = cloud_ar                                   ? "cloud"
                     : options_.decoding == DecodingMode::kSync ? "sync"
                                                                : "pipelined";
   stats_.verification = cloud_ar ? "" : VerificationName(options_.verification);
@@ -275,25 +278,27 @@ absl::StatusOr<std::unique_ptr<Drafter>> SpeculativeClient::MakeDrafter() const 
                                : ProposalKind::kDense;
   draft_options.sparse_top_k = options_.sparse_top_k;
   draft_options.vocab_size = tokenizer_.vocab_size();
-  draft_options.capacity = std::min<int64_t>(
-      draft_->config().max_position_embeddings,
-      std::max<int64_t>(max_context_, prompt_length_ + options_.max_tokens + options_.draft_ahead + 2));
+  draft_options.capacity =
+      std::min<int64_t>(draft_->config().max_position_embeddings,
+                        std::max<int64_t>(max_context_, prompt_length_ + options_.max_tokens +
+                                                            options_.draft_ahead + 2));
   return Drafter::Create(*draft_, draft_options);
 }
 
 absl::Status SpeculativeClient::RunSync() {
   TANDEM_ASSIGN_OR_RETURN(drafter_, MakeDrafter());
-  const int64_t capacity = std::min<int64_t>(
-      draft_->config().max_position_embeddings,
-      std::max<int64_t>(max_context_, prompt_length_ + options_.max_tokens + options_.draft_ahead + 2));
+  const int64_t capacity =
+      std::min<int64_t>(draft_->config().max_position_embeddings,
+                        std::max<int64_t>(max_context_, prompt_length_ + options_.max_tokens +
+                                                            options_.draft_ahead + 2));
   std::vector<int32_t> unsent;  // committed tokens the cloud has not seen
   uint32_t seq = 0;
   while (!done_) {
-    const int64_t room = std::min(max_context_, capacity) -
-                         static_cast<int64_t>(sequence_.size()) - 1;
-    const int gamma = static_cast<int>(std::min<int64_t>(
-        {options_.draft_max, cloud_max_draft_, options_.max_tokens - stats_.generated_tokens,
-         room}));
+    const int64_t room =
+        std::min(max_context_, capacity) - static_cast<int64_t>(sequence_.size()) - 1;
+    const int gamma =
+        static_cast<int>(std::min<int64_t>({options_.draft_max, cloud_max_draft_,
+                                            options_.max_tokens - stats_.generated_tokens, room}));
     if (gamma <= 0) {
       stats_.stop_reason = "context_full";
       break;
@@ -336,9 +341,8 @@ absl::Status SpeculativeClient::RunSync() {
     } else {
       ++stats_.rejections;
       epoch_ = verdict.epoch + 1;
-      TANDEM_ASSIGN_OR_RETURN(
-          next, ResolveCorrection(verdict, drafted[verdict.n_accepted],
-                                  static_cast<int64_t>(sequence_.size())));
+      TANDEM_ASSIGN_OR_RETURN(next, ResolveCorrection(verdict, drafted[verdict.n_accepted],
+                                                      static_cast<int64_t>(sequence_.size())));
     }
     if (next < 0) return absl::InternalError("the verdict carries no token to commit");
     if (Commit(next)) unsent = {next};
@@ -349,8 +353,7 @@ absl::Status SpeculativeClient::RunSync() {
 absl::StatusOr<int32_t> SpeculativeClient::ResolveCorrection(const wire::ChunkVerdict& verdict,
                                                              const DraftedToken& rejected,
                                                              int64_t position) {
-  if (options_.sampling.greedy() ||
-      options_.verification == v1::VERIFICATION_MODE_SPARSE_DRAFT) {
+  if (options_.sampling.greedy() || options_.verification == v1::VERIFICATION_MODE_SPARSE_DRAFT) {
     return verdict.token;  // chosen by the cloud
   }
   if (options_.verification == v1::VERIFICATION_MODE_TOPK) {
@@ -377,8 +380,8 @@ absl::StatusOr<int32_t> SpeculativeClient::ResolveExact(wire::ChunkVerdict verdi
       uniforms.push_back(rng_.Uniform(position, RngPurpose::kResidualAccept,
                                       verdict.first_draw + static_cast<uint32_t>(i)));
     }
-    const std::optional<size_t> chosen = spec::RejectionSampler::ResolveCandidates(
-        verdict.candidates, rejected.q_masses, uniforms);
+    const std::optional<size_t> chosen =
+        spec::RejectionSampler::ResolveCandidates(verdict.candidates, rejected.q_masses, uniforms);
     if (chosen) return verdict.candidates[*chosen].id;
     ++stats_.resample_requests;
     v1::EdgeMessage message;
@@ -413,8 +416,8 @@ absl::Status SpeculativeClient::RunPipelined() {
     controller.initial_gamma = std::min(pipeline.chunk_tokens, 4);
     controller.initial_draft_ahead = 2 * controller.initial_gamma;
     pipeline.chunk_tokens = std::max(controller.initial_gamma, pipeline.min_chunk);
-    pipeline.draft_ahead = std::min(pipeline.draft_ahead,
-                                    std::max(controller.initial_draft_ahead, pipeline.chunk_tokens));
+    pipeline.draft_ahead = std::min(
+        pipeline.draft_ahead, std::max(controller.initial_draft_ahead, pipeline.chunk_tokens));
     controller.warmup_verdicts = 0;  // priors below; decide before the first chunk
     controller_ = std::make_unique<spec::DraftLengthController>(controller);
     // Priors until verdicts arrive: the RTT of the Open exchange, and the
@@ -424,7 +427,7 @@ absl::Status SpeculativeClient::RunPipelined() {
     state.set_options(pipeline);
   }
   bool decided = false;  // the first decision waits for the first draft time
-  bool paused = false;  // a low-confidence draft: wait for the next verdict
+  bool paused = false;   // a low-confidence draft: wait for the next verdict
   VerdictReceiver receiver(transport_);
   receiver_ = &receiver;
   absl::Status status = absl::OkStatus();
@@ -439,8 +442,8 @@ absl::Status SpeculativeClient::RunPipelined() {
     // Draft one more token if the budget allows: never beyond what could
     // still be committed, the draft-ahead limit D, or the context.
     const int64_t budget = options_.max_tokens - stats_.generated_tokens - state.ahead();
-    const int64_t room = max_context_ - static_cast<int64_t>(state.committed().size()) -
-                         state.ahead() - 2;
+    const int64_t room =
+        max_context_ - static_cast<int64_t>(state.committed().size()) - state.ahead() - 2;
     const bool can_draft = !paused && state.CanDraft() && budget > 0 && room > 0;
     if (can_draft) {
       const absl::Time draft_start = absl::Now();
@@ -538,14 +541,14 @@ absl::Status SpeculativeClient::ApplyPipelined(const v1::CloudMessage& received,
     // Edge work for this chunk besides drafting: its send (accumulated since
     // the last verdict, spread over the chunks sent) and this verdict.
     chunk_overhead_ += absl::Now() - apply_start;
-    controller_->ObserveChunkOverhead(absl::ToDoubleSeconds(chunk_overhead_) /
-                                      std::max<int64_t>(1, stats_.chunks - chunks_at_last_verdict_));
+    controller_->ObserveChunkOverhead(
+        absl::ToDoubleSeconds(chunk_overhead_) /
+        std::max<int64_t>(1, stats_.chunks - chunks_at_last_verdict_));
     chunk_overhead_ = absl::ZeroDuration();
     chunks_at_last_verdict_ = stats_.chunks;
     controller_->ObserveVerdict(static_cast<int>(outcome.committed.size()),
                                 outcome.rejected.has_value());
-    controller_->ObserveVerify(static_cast<int>(outcome.verified_drafts),
-                               verdict.verify_us * 1e-6);
+    controller_->ObserveVerify(static_cast<int>(outcome.verified_drafts), verdict.verify_us * 1e-6);
     if (last_rtt_ > absl::ZeroDuration()) controller_->ObserveRtt(absl::ToDoubleSeconds(last_rtt_));
     // Re-decide on every verdict at first, then on every 4th: the estimates
     // move slowly and a decision costs ~0.05 ms of edge time.

@@ -39,9 +39,9 @@ struct SpeculativeOptions {
   spec::SamplingParams sampling;
   uint64_t seed = 0;
   int64_t max_tokens = 128;
-  int draft_max = 4;                // gamma: drafted tokens per chunk
-  int draft_min = 1;                // pipelined: shortest chunk sent when the cloud idles
-  int draft_ahead = 16;             // pipelined: D, drafted tokens beyond the last verdict
+  int draft_max = 4;     // gamma: drafted tokens per chunk
+  int draft_min = 1;     // pipelined: shortest chunk sent when the cloud idles
+  int draft_ahead = 16;  // pipelined: D, drafted tokens beyond the last verdict
   // Pipelined: choose gamma in [draft_min, draft_max] and D <= draft_ahead
   // from the measured channel (spec::DraftLengthController); off = fixed.
   bool adaptive = true;
@@ -49,10 +49,10 @@ struct SpeculativeOptions {
   // ends its chunk, and drafting pauses until the next verdict (it is
   // likely to be rejected). 0 = off. Cf. llama.cpp's --draft-p-min.
   double draft_p_min = 0.0;
-  int residual_candidates = 8;      // exact mode: m per batch
-  int max_resample_rounds = 4;      // then ask for the dense p
-  int top_k_return = 16;            // topk mode: K
-  int sparse_top_k = 8;             // sparse-draft mode: support of q^
+  int residual_candidates = 8;  // exact mode: m per batch
+  int max_resample_rounds = 4;  // then ask for the dense p
+  int top_k_return = 16;        // topk mode: K
+  int sparse_top_k = 8;         // sparse-draft mode: support of q^
   wire::CompressionPolicy compression;
 
   absl::Status Validate() const;

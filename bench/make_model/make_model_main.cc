@@ -39,14 +39,16 @@ using tandem::model::Architecture;
 absl::StatusOr<std::vector<std::pair<std::string, Architecture>>> Architectures(
     const std::string& name) {
   const std::vector<std::pair<std::string, Architecture>> all = {
-      {"llama", Architecture::kLlama}, {"mistral", Architecture::kMistral},
-      {"qwen2", Architecture::kQwen2}, {"qwen3", Architecture::kQwen3}};
+      {"llama", Architecture::kLlama},
+      {"mistral", Architecture::kMistral},
+      {"qwen2", Architecture::kQwen2},
+      {"qwen3", Architecture::kQwen3}};
   if (name == "all") return all;
   for (const auto& entry : all) {
     if (entry.first == name) return std::vector{entry};
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "--arch=", name, " is not known; use llama, mistral, qwen2, qwen3 or all"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("--arch=", name, " is not known; use llama, mistral, qwen2, qwen3 or all"));
 }
 
 void Override(int64_t flag, int64_t& field) {

@@ -21,15 +21,13 @@ constexpr const char* kEos = "<|end_of_text|>";
 
 // GPT-2's byte -> printable code point map used by ByteLevel pre-tokenizers.
 std::string ByteToUnicode(int byte) {
-  const bool printable = (byte >= '!' && byte <= '~') ||
-                         (byte >= 0xA1 && byte <= 0xAC) ||
+  const bool printable = (byte >= '!' && byte <= '~') || (byte >= 0xA1 && byte <= 0xAC) ||
                          (byte >= 0xAE && byte <= 0xFF);
   int code_point = byte;
   if (!printable) {
     int n = 0;  // rank of this byte among the non-printable ones
     for (int b = 0; b < byte; ++b) {
-      const bool p = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) ||
-                     (b >= 0xAE && b <= 0xFF);
+      const bool p = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
       if (!p) ++n;
     }
     code_point = 256 + n;
@@ -46,8 +44,7 @@ std::string ByteToUnicode(int byte) {
 
 // Deterministic N(0, std^2) values: Box-Muller on Philox output keyed by
 // (seed, tensor index), so each tensor's values do not depend on the others.
-std::vector<float> Normal(uint64_t seed, uint32_t tensor_index, int64_t n,
-                          double std) {
+std::vector<float> Normal(uint64_t seed, uint32_t tensor_index, int64_t n, double std) {
   std::vector<float> values(n);
   const std::array<uint32_t, 2> key = {static_cast<uint32_t>(seed),
                                        static_cast<uint32_t>(seed >> 32)};
@@ -100,8 +97,7 @@ class TensorSet {
   model::DType dtype() const {
     return spec_.dtype == "bfloat16" ? model::DType::kBF16 : model::DType::kF32;
   }
-  void Add(const std::string& name, std::vector<int64_t> shape,
-           const std::vector<float>& values) {
+  void Add(const std::string& name, std::vector<int64_t> shape, const std::vector<float>& values) {
     std::string bytes;
     if (dtype() == model::DType::kBF16) {
       bytes.resize(values.size() * 2);
@@ -171,8 +167,10 @@ Json ConfigJson(const RandomModelSpec& s) {
   c["rms_norm_eps"] = 1e-6;
   c["rope_theta"] = s.llama3_rope_scaling ? 500000.0 : 10000.0;
   if (s.llama3_rope_scaling) {
-    c["rope_scaling"] = {{"rope_type", "llama3"}, {"factor", 8.0},
-                         {"low_freq_factor", 1.0}, {"high_freq_factor", 4.0},
+    c["rope_scaling"] = {{"rope_type", "llama3"},
+                         {"factor", 8.0},
+                         {"low_freq_factor", 1.0},
+                         {"high_freq_factor", 4.0},
                          {"original_max_position_embeddings", 64}};
   }
   c["hidden_act"] = "silu";
@@ -189,16 +187,15 @@ Json ConfigJson(const RandomModelSpec& s) {
 
 absl::Status RandomModelSpec::Validate() const {
   if (vocab_size < kByteTokens + 2) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "vocab_size ", vocab_size, " must be >= 258 (256 bytes + BOS + EOS)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("vocab_size ", vocab_size, " must be >= 258 (256 bytes + BOS + EOS)"));
   }
   if (hidden_size <= 0 || intermediate_size <= 0 || num_hidden_layers <= 0 ||
       num_attention_heads <= 0 || num_key_value_heads <= 0) {
     return absl::InvalidArgumentError("model dimensions must be positive");
   }
   if (num_attention_heads % num_key_value_heads != 0) {
-    return absl::InvalidArgumentError(
-        "num_key_value_heads must divide num_attention_heads");
+    return absl::InvalidArgumentError("num_key_value_heads must divide num_attention_heads");
   }
   if (head_dim == 0 && hidden_size % num_attention_heads != 0) {
     return absl::InvalidArgumentError(
@@ -236,12 +233,18 @@ std::string ByteLevelTokenizerJson() {
   Json added = Json::array();
   int64_t id = kByteTokens;
   for (const char* content : {kBos, kEos}) {
-    added.push_back({{"id", id++}, {"content", content}, {"single_word", false},
-                     {"lstrip", false}, {"rstrip", false}, {"normalized", false},
+    added.push_back({{"id", id++},
+                     {"content", content},
+                     {"single_word", false},
+                     {"lstrip", false},
+                     {"rstrip", false},
+                     {"normalized", false},
                      {"special", true}});
   }
-  Json byte_level = {{"type", "ByteLevel"}, {"add_prefix_space", false},
-                     {"trim_offsets", true}, {"use_regex", true}};
+  Json byte_level = {{"type", "ByteLevel"},
+                     {"add_prefix_space", false},
+                     {"trim_offsets", true},
+                     {"use_regex", true}};
   Json tok;
   tok["version"] = "1.0";
   tok["truncation"] = nullptr;
@@ -251,24 +254,27 @@ std::string ByteLevelTokenizerJson() {
   tok["pre_tokenizer"] = byte_level;
   tok["post_processor"] = nullptr;
   tok["decoder"] = byte_level;
-  tok["model"] = {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", nullptr},
+  tok["model"] = {{"type", "BPE"},
+                  {"dropout", nullptr},
+                  {"unk_token", nullptr},
                   {"continuing_subword_prefix", nullptr},
-                  {"end_of_word_suffix", nullptr}, {"fuse_unk", false},
-                  {"byte_fallback", false}, {"ignore_merges", false},
-                  {"vocab", vocab}, {"merges", Json::array()}};
+                  {"end_of_word_suffix", nullptr},
+                  {"fuse_unk", false},
+                  {"byte_fallback", false},
+                  {"ignore_merges", false},
+                  {"vocab", vocab},
+                  {"merges", Json::array()}};
   return tok.dump(1);
 }
 
 std::string ByteLevelTokenizerConfigJson() {
-  Json c = {{"add_bos_token", true}, {"add_eos_token", false},
-            {"bos_token", kBos}, {"eos_token", kEos},
-            {"model_max_length", 2048},
-            {"tokenizer_class", "PreTrainedTokenizerFast"}};
+  Json c = {{"add_bos_token", true},    {"add_eos_token", false},
+            {"bos_token", kBos},        {"eos_token", kEos},
+            {"model_max_length", 2048}, {"tokenizer_class", "PreTrainedTokenizerFast"}};
   return c.dump(1);
 }
 
-absl::Status WriteRandomModel(const RandomModelSpec& spec,
-                              const std::string& out_dir) {
+absl::Status WriteRandomModel(const RandomModelSpec& spec, const std::string& out_dir) {
   TANDEM_RETURN_IF_ERROR(spec.Validate());
   TANDEM_RETURN_IF_ERROR(base::MakeDirectories(out_dir));
   TensorSet tensors(spec);
@@ -280,14 +286,13 @@ absl::Status WriteRandomModel(const RandomModelSpec& spec,
   }
   using base::JoinPath;
   TANDEM_RETURN_IF_ERROR(tensors.Write(JoinPath(out_dir, "model.safetensors")));
-  TANDEM_RETURN_IF_ERROR(base::WriteStringToFile(JoinPath(out_dir, "config.json"),
-                                                 ConfigJson(spec).dump(2) + "\n"));
-  const Json generation = {{"bos_token_id", kByteTokens},
-                           {"eos_token_id", kByteTokens + 1}};
-  TANDEM_RETURN_IF_ERROR(base::WriteStringToFile(
-      JoinPath(out_dir, "generation_config.json"), generation.dump(2) + "\n"));
-  TANDEM_RETURN_IF_ERROR(base::WriteStringToFile(JoinPath(out_dir, "tokenizer.json"),
-                                                 ByteLevelTokenizerJson()));
+  TANDEM_RETURN_IF_ERROR(
+      base::WriteStringToFile(JoinPath(out_dir, "config.json"), ConfigJson(spec).dump(2) + "\n"));
+  const Json generation = {{"bos_token_id", kByteTokens}, {"eos_token_id", kByteTokens + 1}};
+  TANDEM_RETURN_IF_ERROR(base::WriteStringToFile(JoinPath(out_dir, "generation_config.json"),
+                                                 generation.dump(2) + "\n"));
+  TANDEM_RETURN_IF_ERROR(
+      base::WriteStringToFile(JoinPath(out_dir, "tokenizer.json"), ByteLevelTokenizerJson()));
   return base::WriteStringToFile(JoinPath(out_dir, "tokenizer_config.json"),
                                  ByteLevelTokenizerConfigJson());
 }

@@ -39,8 +39,7 @@ absl::StatusOr<RandomModelSpec> RandomModelPreset(const std::string& name);
 
 // Writes the directory (created if needed; existing files are replaced).
 // The same spec and seed give byte-identical files.
-absl::Status WriteRandomModel(const RandomModelSpec& spec,
-                              const std::string& out_dir);
+absl::Status WriteRandomModel(const RandomModelSpec& spec, const std::string& out_dir);
 
 // The byte-level tokenizer.json / tokenizer_config.json written above.
 std::string ByteLevelTokenizerJson();

@@ -28,8 +28,7 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
   return std::move(contents).str();
 }
 
-absl::Status WriteStringToFile(const std::string& path,
-                               const std::string& contents) {
+absl::Status WriteStringToFile(const std::string& path, const std::string& contents) {
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
@@ -41,8 +40,8 @@ absl::Status WriteStringToFile(const std::string& path,
     if (!out) return absl::InternalError(absl::StrCat("error writing ", tmp));
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return absl::InternalError(absl::StrCat("cannot rename ", tmp, " to ",
-                                            path, ": ", std::strerror(errno)));
+    return absl::InternalError(
+        absl::StrCat("cannot rename ", tmp, " to ", path, ": ", std::strerror(errno)));
   }
   return absl::OkStatus();
 }

@@ -12,8 +12,7 @@ namespace tandem::base {
 absl::StatusOr<std::string> ReadFileToString(const std::string& path);
 
 // Writes `contents` to `path` atomically (write to a temp file, then rename).
-absl::Status WriteStringToFile(const std::string& path,
-                               const std::string& contents);
+absl::Status WriteStringToFile(const std::string& path, const std::string& contents);
 
 bool FileExists(const std::string& path);
 

@@ -27,12 +27,11 @@ LogMessage::~LogMessage() {
   static constexpr char kLetters[] = {'I', 'W', 'E', 'F'};
   const char* base_name = std::strrchr(file_, '/');
   base_name = base_name ? base_name + 1 : file_;
-  const std::string stamp = absl::FormatTime("%m%d %H:%M:%E6S", absl::Now(),
-                                             absl::LocalTimeZone());
+  const std::string stamp = absl::FormatTime("%m%d %H:%M:%E6S", absl::Now(), absl::LocalTimeZone());
   std::string text = stream_.str();
   // One fprintf per message so concurrent lines do not interleave.
-  std::fprintf(stderr, "%c%s %s:%d] %s\n", kLetters[static_cast<int>(severity_)],
-               stamp.c_str(), base_name, line_, text.c_str());
+  std::fprintf(stderr, "%c%s %s:%d] %s\n", kLetters[static_cast<int>(severity_)], stamp.c_str(),
+               base_name, line_, text.c_str());
   if (severity_ == Severity::kFatal) {
     std::fflush(stderr);
     std::abort();

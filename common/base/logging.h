@@ -47,8 +47,8 @@ int VlogLevel();
 
 }  // namespace tandem::base::log_internal
 
-#define TANDEM_LOG_INTERNAL_(sev)                                                     \
-  ::tandem::base::log_internal::LogMessage(__FILE__, __LINE__,                         \
+#define TANDEM_LOG_INTERNAL_(sev)                                                       \
+  ::tandem::base::log_internal::LogMessage(__FILE__, __LINE__,                          \
                                            ::tandem::base::log_internal::Severity::sev) \
       .stream()
 #define TANDEM_LOG_SEVERITY_INFO_ TANDEM_LOG_INTERNAL_(kInfo)
@@ -59,18 +59,17 @@ int VlogLevel();
 #define ABSL_LOG(severity) TANDEM_LOG_SEVERITY_##severity##_
 #define ABSL_LOG_IF(severity, condition) \
   !(condition) ? (void)0 : ::tandem::base::log_internal::Voidify() & ABSL_LOG(severity)
-#define ABSL_VLOG(level) \
-  ABSL_LOG_IF(INFO, (level) <= ::tandem::base::log_internal::VlogLevel())
+#define ABSL_VLOG(level) ABSL_LOG_IF(INFO, (level) <= ::tandem::base::log_internal::VlogLevel())
 
-#define ABSL_CHECK(condition)                                    \
-  (condition) ? (void)0                                          \
-              : ::tandem::base::log_internal::Voidify() &        \
-                    ABSL_LOG(FATAL) << "Check failed: " #condition " "
-#define TANDEM_CHECK_OP_(a, op, b)                                                  \
-  ((a)op(b)) ? (void)0                                                              \
-             : ::tandem::base::log_internal::Voidify() &                            \
-                   ABSL_LOG(FATAL) << "Check failed: " #a " " #op " " #b " (" << (a) \
-                                   << " vs. " << (b) << ") "
+#define ABSL_CHECK(condition)                                             \
+  (condition) ? (void)0                                                   \
+              : ::tandem::base::log_internal::Voidify() & ABSL_LOG(FATAL) \
+                                                              << "Check failed: " #condition " "
+#define TANDEM_CHECK_OP_(a, op, b)                       \
+  ((a)op(b)) ? (void)0                                   \
+             : ::tandem::base::log_internal::Voidify() & \
+                   ABSL_LOG(FATAL)                       \
+                       << "Check failed: " #a " " #op " " #b " (" << (a) << " vs. " << (b) << ") "
 #define ABSL_CHECK_EQ(a, b) TANDEM_CHECK_OP_(a, ==, b)
 #define ABSL_CHECK_NE(a, b) TANDEM_CHECK_OP_(a, !=, b)
 #define ABSL_CHECK_LT(a, b) TANDEM_CHECK_OP_(a, <, b)

@@ -12,17 +12,16 @@
 
 // Evaluates `expr` (an absl::Status) and returns it from the enclosing
 // function if it is not OK.
-#define TANDEM_RETURN_IF_ERROR(expr)                   \
-  do {                                                 \
-    ::absl::Status tandem_status_ = (expr);            \
-    if (!tandem_status_.ok()) return tandem_status_;   \
+#define TANDEM_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::absl::Status tandem_status_ = (expr);          \
+    if (!tandem_status_.ok()) return tandem_status_; \
   } while (false)
 
 // `TANDEM_ASSIGN_OR_RETURN(auto x, MakeX());` evaluates a StatusOr<T>; on error
 // returns its status, otherwise moves the value into `lhs`.
-#define TANDEM_ASSIGN_OR_RETURN(lhs, rexpr)                                  \
-  TANDEM_ASSIGN_OR_RETURN_IMPL_(                                             \
-      TANDEM_STATUS_CONCAT_(tandem_statusor_, __LINE__), lhs, rexpr)
+#define TANDEM_ASSIGN_OR_RETURN(lhs, rexpr) \
+  TANDEM_ASSIGN_OR_RETURN_IMPL_(TANDEM_STATUS_CONCAT_(tandem_statusor_, __LINE__), lhs, rexpr)
 
 #define TANDEM_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, rexpr) \
   auto statusor = (rexpr);                                  \

@@ -40,8 +40,7 @@ class Checkpoint {
   //                    strings, names a shard outside dir, or maps a tensor to
   //                    a shard that does not contain it (names both); or any
   //                    SafetensorsFile::Open error for a file.
-  static absl::StatusOr<std::unique_ptr<Checkpoint>> OpenDirectory(
-      const std::string& dir);
+  static absl::StatusOr<std::unique_ptr<Checkpoint>> OpenDirectory(const std::string& dir);
 
   Checkpoint(const Checkpoint&) = delete;
   Checkpoint& operator=(const Checkpoint&) = delete;

@@ -39,9 +39,7 @@ static_assert(RowsAreInEnumOrder(), "kDTypes must list DType in enum order");
 static_assert(kDTypes.size() == static_cast<size_t>(DType::kF8E5M2) + 1,
               "kDTypes must have one row per DType");
 
-const DTypeInfo& Info(DType dtype) {
-  return kDTypes[static_cast<size_t>(dtype)];
-}
+const DTypeInfo& Info(DType dtype) { return kDTypes[static_cast<size_t>(dtype)]; }
 
 }  // namespace
 
@@ -57,9 +55,9 @@ absl::StatusOr<DType> ParseDType(std::string_view name) {
   for (const DTypeInfo& info : kDTypes) {
     absl::StrAppend(&known, known.empty() ? "" : ", ", info.name);
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown dtype \"", std::string(name),
-                   "\"; Tandem supports ", known, " (safetensors spellings)"));
+  return absl::InvalidArgumentError(absl::StrCat("unknown dtype \"", std::string(name),
+                                                 "\"; Tandem supports ", known,
+                                                 " (safetensors spellings)"));
 }
 
 }  // namespace tandem::model

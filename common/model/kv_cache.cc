@@ -5,8 +5,7 @@
 
 namespace tandem::model {
 
-KvCache::KvCache(std::unique_ptr<KvStorage> storage)
-    : storage_(std::move(storage)) {}
+KvCache::KvCache(std::unique_ptr<KvStorage> storage) : storage_(std::move(storage)) {}
 
 KvCache::~KvCache() = default;
 
@@ -14,9 +13,8 @@ int64_t KvCache::capacity() const { return storage_->capacity; }
 
 absl::Status KvCache::Truncate(int64_t new_length) {
   if (new_length < 0 || new_length > length_) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("KvCache::Truncate(", new_length,
-                     "): the length must be within [0, ", length_, "]"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "KvCache::Truncate(", new_length, "): the length must be within [0, ", length_, "]"));
   }
   length_ = new_length;
   return absl::OkStatus();

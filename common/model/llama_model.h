@@ -46,8 +46,7 @@ class LlamaModel {
   // Reads config.json and the safetensors weights (single or sharded) of
   // options.model_dir, each tensor copied once from the mmapped file into
   // its compute-dtype tensor. Errors name the file or tensor at fault.
-  static absl::StatusOr<std::unique_ptr<LlamaModel>> Load(
-      const LlamaModelOptions& options);
+  static absl::StatusOr<std::unique_ptr<LlamaModel>> Load(const LlamaModelOptions& options);
   ~LlamaModel();
 
   const ModelConfig& config() const { return config_; }
@@ -62,16 +61,14 @@ class LlamaModel {
   // or [1, vocab] for kLast). Token ids must be in [0, vocab_size);
   // ResourceExhausted if the cache would overflow. On error the cache is
   // unchanged.
-  absl::StatusOr<Logits> Forward(absl::Span<const int32_t> tokens,
-                                 KvCache& cache,
+  absl::StatusOr<Logits> Forward(absl::Span<const int32_t> tokens, KvCache& cache,
                                  LogitRows rows = LogitRows::kAll) const;
 
   // Bytes of the weights as held for compute (tied embeddings counted once).
   int64_t weight_bytes() const;
 
  private:
-  LlamaModel(LlamaModelOptions options, ModelConfig config,
-             std::unique_ptr<LlamaWeights> weights);
+  LlamaModel(LlamaModelOptions options, ModelConfig config, std::unique_ptr<LlamaWeights> weights);
 
   LlamaModelOptions options_;
   ModelConfig config_;

@@ -12,13 +12,16 @@ namespace {
 
 absl::StatusOr<at::ScalarType> TorchDType(const TensorView& view) {
   switch (view.dtype) {
-    case DType::kF32: return at::kFloat;
-    case DType::kBF16: return at::kBFloat16;
-    case DType::kF16: return at::kHalf;
+    case DType::kF32:
+      return at::kFloat;
+    case DType::kBF16:
+      return at::kBFloat16;
+    case DType::kF16:
+      return at::kHalf;
     default:
-      return absl::UnimplementedError(absl::StrCat(
-          "tensor ", view.name, " has dtype ", std::string(DTypeName(view.dtype)),
-          "; model weights must be F32, BF16 or F16"));
+      return absl::UnimplementedError(absl::StrCat("tensor ", view.name, " has dtype ",
+                                                   std::string(DTypeName(view.dtype)),
+                                                   "; model weights must be F32, BF16 or F16"));
   }
 }
 
@@ -26,29 +29,26 @@ absl::StatusOr<at::ScalarType> TorchDType(const TensorView& view) {
 // checking it has the shape `expected`.
 class TensorLoader {
  public:
-  TensorLoader(const Checkpoint& checkpoint, at::ScalarType dtype,
-               at::Device device)
+  TensorLoader(const Checkpoint& checkpoint, at::ScalarType dtype, at::Device device)
       : checkpoint_(checkpoint), dtype_(dtype), device_(device) {}
 
-  absl::StatusOr<at::Tensor> Load(const std::string& name,
-                                  std::vector<int64_t> expected) const {
+  absl::StatusOr<at::Tensor> Load(const std::string& name, std::vector<int64_t> expected) const {
     auto view = checkpoint_.Get(name);
     if (!view.ok()) {
       return absl::NotFoundError(absl::StrCat(
-          "weight ", name, " is missing from the checkpoint (",
-          view.status().message(),
+          "weight ", name, " is missing from the checkpoint (", view.status().message(),
           "); is config.json's architecture right for these weights?"));
     }
     if (view->shape != expected) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "weight ", name, " has shape [", absl::StrJoin(view->shape, ", "),
-          "] but config.json implies [", absl::StrJoin(expected, ", "), "]"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("weight ", name, " has shape [", absl::StrJoin(view->shape, ", "),
+                       "] but config.json implies [", absl::StrJoin(expected, ", "), "]"));
     }
     TANDEM_ASSIGN_OR_RETURN(at::ScalarType stored, TorchDType(*view));
     // from_blob wraps the mmapped bytes without copying; .to() then makes
     // the one owned copy (clone when dtype and device already match).
-    at::Tensor mapped = at::from_blob(const_cast<uint8_t*>(view->data),
-                                      view->shape, at::TensorOptions(stored));
+    at::Tensor mapped =
+        at::from_blob(const_cast<uint8_t*>(view->data), view->shape, at::TensorOptions(stored));
     if (stored == dtype_ && device_.is_cpu()) return mapped.clone();
     return mapped.to(device_, dtype_);
   }
@@ -65,8 +65,8 @@ class TensorLoader {
   at::Device device_;
 };
 
-absl::StatusOr<LlamaLayerWeights> LoadLayer(const TensorLoader& loader,
-                                            const ModelConfig& c, int64_t i) {
+absl::StatusOr<LlamaLayerWeights> LoadLayer(const TensorLoader& loader, const ModelConfig& c,
+                                            int64_t i) {
   const std::string p = absl::StrCat("model.layers.", i, ".");
   const int64_t q_dim = c.num_attention_heads * c.head_dim;
   const int64_t kv_dim = c.num_key_value_heads * c.head_dim;
@@ -83,8 +83,10 @@ absl::StatusOr<LlamaLayerWeights> LoadLayer(const TensorLoader& loader,
   TANDEM_ASSIGN_OR_RETURN(w.k_bias, loader.LoadIf(qkv_bias, p + "self_attn.k_proj.bias", {kv_dim}));
   TANDEM_ASSIGN_OR_RETURN(w.v_bias, loader.LoadIf(qkv_bias, p + "self_attn.v_proj.bias", {kv_dim}));
   TANDEM_ASSIGN_OR_RETURN(w.o_bias, loader.LoadIf(c.o_proj_bias, p + "self_attn.o_proj.bias", {h}));
-  TANDEM_ASSIGN_OR_RETURN(w.q_norm, loader.LoadIf(c.qk_norm, p + "self_attn.q_norm.weight", {c.head_dim}));
-  TANDEM_ASSIGN_OR_RETURN(w.k_norm, loader.LoadIf(c.qk_norm, p + "self_attn.k_norm.weight", {c.head_dim}));
+  TANDEM_ASSIGN_OR_RETURN(w.q_norm,
+                          loader.LoadIf(c.qk_norm, p + "self_attn.q_norm.weight", {c.head_dim}));
+  TANDEM_ASSIGN_OR_RETURN(w.k_norm,
+                          loader.LoadIf(c.qk_norm, p + "self_attn.k_norm.weight", {c.head_dim}));
   TANDEM_ASSIGN_OR_RETURN(w.post_attention_norm,
                           loader.Load(p + "post_attention_layernorm.weight", {h}));
   TANDEM_ASSIGN_OR_RETURN(w.gate_proj, loader.Load(p + "mlp.gate_proj.weight", {f, h}));
@@ -119,10 +121,11 @@ at::Tensor RopeInverseFrequencies(const ModelConfig& config) {
       const double high_freq_wavelen = original_ctx / s.high_freq_factor;
       at::Tensor wavelen = 2.0 * M_PI / inv_freq;
       at::Tensor scaled = at::where(wavelen > low_freq_wavelen, inv_freq / s.factor, inv_freq);
-      at::Tensor smooth = (original_ctx / wavelen - s.low_freq_factor) /
-                          (s.high_freq_factor - s.low_freq_factor);
+      at::Tensor smooth =
+          (original_ctx / wavelen - s.low_freq_factor) / (s.high_freq_factor - s.low_freq_factor);
       at::Tensor smoothed = (1 - smooth) * scaled / s.factor + smooth * scaled;
-      at::Tensor is_medium = (wavelen >= high_freq_wavelen).logical_and(wavelen <= low_freq_wavelen);
+      at::Tensor is_medium =
+          (wavelen >= high_freq_wavelen).logical_and(wavelen <= low_freq_wavelen);
       return at::where(is_medium, smoothed, scaled);
     }
   }
@@ -130,8 +133,7 @@ at::Tensor RopeInverseFrequencies(const ModelConfig& config) {
 }
 
 absl::StatusOr<LlamaWeights> LoadLlamaWeights(const Checkpoint& checkpoint,
-                                              const ModelConfig& config,
-                                              at::ScalarType dtype,
+                                              const ModelConfig& config, at::ScalarType dtype,
                                               at::Device device) {
   const TensorLoader loader(checkpoint, dtype, device);
   const int64_t vocab = config.vocab_size;

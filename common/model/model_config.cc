@@ -12,14 +12,11 @@ namespace {
 
 using Json = nlohmann::json;
 
-absl::Status FieldError(absl::string_view source, absl::string_view field,
-                        absl::string_view what) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(source, ": field \"", field, "\" ", what));
+absl::Status FieldError(absl::string_view source, absl::string_view field, absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat(source, ": field \"", field, "\" ", what));
 }
 
-absl::StatusOr<Json> ParseJsonObject(absl::string_view text,
-                                     absl::string_view source) {
+absl::StatusOr<Json> ParseJsonObject(absl::string_view text, absl::string_view source) {
   Json json = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) {
     return absl::InvalidArgumentError(
@@ -33,58 +30,51 @@ absl::StatusOr<Json> ParseJsonObject(absl::string_view text,
 }
 
 // Reads an integer field. Absent or null: `fallback` (nullopt = required).
-absl::StatusOr<int64_t> GetInt(const Json& json, absl::string_view source,
-                               const char* field,
+absl::StatusOr<int64_t> GetInt(const Json& json, absl::string_view source, const char* field,
                                std::optional<int64_t> fallback = std::nullopt) {
   auto it = json.find(field);
   if (it == json.end() || it->is_null()) {
     if (fallback) return *fallback;
-    return FieldError(source, field,
-                      "is missing; a Llama-family config.json must set it");
+    return FieldError(source, field, "is missing; a Llama-family config.json must set it");
   }
   if (!it->is_number_integer()) {
-    return FieldError(source, field,
-                      absl::StrCat("must be an integer, got ", it->dump()));
+    return FieldError(source, field, absl::StrCat("must be an integer, got ", it->dump()));
   }
   return it->get<int64_t>();
 }
 
-absl::StatusOr<int64_t> GetPositiveInt(
-    const Json& json, absl::string_view source, const char* field,
-    std::optional<int64_t> fallback = std::nullopt) {
+absl::StatusOr<int64_t> GetPositiveInt(const Json& json, absl::string_view source,
+                                       const char* field,
+                                       std::optional<int64_t> fallback = std::nullopt) {
   TANDEM_ASSIGN_OR_RETURN(int64_t value, GetInt(json, source, field, fallback));
   if (value <= 0) {
-    return FieldError(source, field,
-                      absl::StrCat("must be positive, got ", value));
+    return FieldError(source, field, absl::StrCat("must be positive, got ", value));
   }
   return value;
 }
 
-absl::StatusOr<double> GetDouble(const Json& json, absl::string_view source,
-                                 const char* field, double fallback) {
+absl::StatusOr<double> GetDouble(const Json& json, absl::string_view source, const char* field,
+                                 double fallback) {
   auto it = json.find(field);
   if (it == json.end() || it->is_null()) return fallback;
   if (!it->is_number()) {
-    return FieldError(source, field,
-                      absl::StrCat("must be a number, got ", it->dump()));
+    return FieldError(source, field, absl::StrCat("must be a number, got ", it->dump()));
   }
   return it->get<double>();
 }
 
-absl::StatusOr<bool> GetBool(const Json& json, absl::string_view source,
-                             const char* field, bool fallback) {
+absl::StatusOr<bool> GetBool(const Json& json, absl::string_view source, const char* field,
+                             bool fallback) {
   auto it = json.find(field);
   if (it == json.end() || it->is_null()) return fallback;
   if (!it->is_boolean()) {
-    return FieldError(source, field,
-                      absl::StrCat("must be true or false, got ", it->dump()));
+    return FieldError(source, field, absl::StrCat("must be true or false, got ", it->dump()));
   }
   return it->get<bool>();
 }
 
 // "eos_token_id" is an int or a list of ints; null/absent gives an empty list.
-absl::StatusOr<std::vector<int32_t>> GetIdList(const Json& json,
-                                               absl::string_view source,
+absl::StatusOr<std::vector<int32_t>> GetIdList(const Json& json, absl::string_view source,
                                                const char* field) {
   std::vector<int32_t> ids;
   auto it = json.find(field);
@@ -92,8 +82,7 @@ absl::StatusOr<std::vector<int32_t>> GetIdList(const Json& json,
   auto add = [&](const Json& value) -> absl::Status {
     if (!value.is_number_integer() || value.get<int64_t>() < 0) {
       return FieldError(source, field,
-                        absl::StrCat("must hold non-negative integer ids, got ",
-                                     value.dump()));
+                        absl::StrCat("must hold non-negative integer ids, got ", value.dump()));
     }
     ids.push_back(value.get<int32_t>());
     return absl::OkStatus();
@@ -106,17 +95,14 @@ absl::StatusOr<std::vector<int32_t>> GetIdList(const Json& json,
   return ids;
 }
 
-absl::StatusOr<std::optional<int32_t>> GetOptionalId(const Json& json,
-                                                     absl::string_view source,
+absl::StatusOr<std::optional<int32_t>> GetOptionalId(const Json& json, absl::string_view source,
                                                      const char* field) {
-  TANDEM_ASSIGN_OR_RETURN(std::vector<int32_t> ids,
-                          GetIdList(json, source, field));
+  TANDEM_ASSIGN_OR_RETURN(std::vector<int32_t> ids, GetIdList(json, source, field));
   if (ids.empty()) return std::optional<int32_t>();
   return std::optional<int32_t>(ids.front());
 }
 
-absl::StatusOr<Architecture> ParseArchitecture(const Json& json,
-                                               absl::string_view source) {
+absl::StatusOr<Architecture> ParseArchitecture(const Json& json, absl::string_view source) {
   static constexpr std::pair<const char*, Architecture> kKnown[] = {
       {"LlamaForCausalLM", Architecture::kLlama},
       {"MistralForCausalLM", Architecture::kMistral},
@@ -124,8 +110,7 @@ absl::StatusOr<Architecture> ParseArchitecture(const Json& json,
       {"Qwen3ForCausalLM", Architecture::kQwen3},
   };
   auto it = json.find("architectures");
-  if (it == json.end() || !it->is_array() || it->empty() ||
-      !(*it)[0].is_string()) {
+  if (it == json.end() || !it->is_array() || it->empty() || !(*it)[0].is_string()) {
     return FieldError(source, "architectures",
                       "must be a list naming the model class, e.g. "
                       "[\"LlamaForCausalLM\"]");
@@ -136,15 +121,14 @@ absl::StatusOr<Architecture> ParseArchitecture(const Json& json,
     if (name == known) return arch;
     supported.emplace_back(known);
   }
-  return absl::UnimplementedError(absl::StrCat(
-      source, ": architecture \"", name, "\" is not supported; Tandem runs ",
-      absl::StrJoin(supported, ", ")));
+  return absl::UnimplementedError(absl::StrCat(source, ": architecture \"", name,
+                                               "\" is not supported; Tandem runs ",
+                                               absl::StrJoin(supported, ", ")));
 }
 
 // rope_scaling (transformers <= 4.x) or rope_parameters (newer): type names
 // are "type" or "rope_type". "default" and null mean no scaling.
-absl::Status ParseRopeScaling(const Json& json, absl::string_view source,
-                              ModelConfig& config) {
+absl::Status ParseRopeScaling(const Json& json, absl::string_view source, ModelConfig& config) {
   const char* field = "rope_scaling";
   auto it = json.find(field);
   if (it == json.end() || it->is_null()) {
@@ -171,40 +155,34 @@ absl::Status ParseRopeScaling(const Json& json, absl::string_view source,
                             GetDouble(rope, source, "low_freq_factor", 1.0));
     TANDEM_ASSIGN_OR_RETURN(scaling.high_freq_factor,
                             GetDouble(rope, source, "high_freq_factor", 4.0));
-    TANDEM_ASSIGN_OR_RETURN(
-        scaling.original_max_position_embeddings,
-        GetPositiveInt(rope, source, "original_max_position_embeddings", 8192));
+    TANDEM_ASSIGN_OR_RETURN(scaling.original_max_position_embeddings,
+                            GetPositiveInt(rope, source, "original_max_position_embeddings", 8192));
     if (scaling.high_freq_factor <= scaling.low_freq_factor) {
-      return FieldError(source, field,
-                        "needs high_freq_factor > low_freq_factor");
+      return FieldError(source, field, "needs high_freq_factor > low_freq_factor");
     }
   } else {
-    return absl::UnimplementedError(absl::StrCat(
-        source, ": rope scaling type \"", type,
-        "\" is not supported (supported: default, linear, llama3)"));
+    return absl::UnimplementedError(
+        absl::StrCat(source, ": rope scaling type \"", type,
+                     "\" is not supported (supported: default, linear, llama3)"));
   }
   if (scaling.factor <= 0) return FieldError(source, "factor", "must be > 0");
   return absl::OkStatus();
 }
 
-absl::Status ParseShape(const Json& json, absl::string_view source,
-                        ModelConfig& c) {
+absl::Status ParseShape(const Json& json, absl::string_view source, ModelConfig& c) {
   TANDEM_ASSIGN_OR_RETURN(c.vocab_size, GetPositiveInt(json, source, "vocab_size"));
   TANDEM_ASSIGN_OR_RETURN(c.hidden_size, GetPositiveInt(json, source, "hidden_size"));
-  TANDEM_ASSIGN_OR_RETURN(c.intermediate_size,
-                          GetPositiveInt(json, source, "intermediate_size"));
-  TANDEM_ASSIGN_OR_RETURN(c.num_hidden_layers,
-                          GetPositiveInt(json, source, "num_hidden_layers"));
+  TANDEM_ASSIGN_OR_RETURN(c.intermediate_size, GetPositiveInt(json, source, "intermediate_size"));
+  TANDEM_ASSIGN_OR_RETURN(c.num_hidden_layers, GetPositiveInt(json, source, "num_hidden_layers"));
   TANDEM_ASSIGN_OR_RETURN(c.num_attention_heads,
                           GetPositiveInt(json, source, "num_attention_heads"));
-  TANDEM_ASSIGN_OR_RETURN(
-      c.num_key_value_heads,
-      GetPositiveInt(json, source, "num_key_value_heads", c.num_attention_heads));
+  TANDEM_ASSIGN_OR_RETURN(c.num_key_value_heads, GetPositiveInt(json, source, "num_key_value_heads",
+                                                                c.num_attention_heads));
   if (c.num_attention_heads % c.num_key_value_heads != 0) {
-    return FieldError(source, "num_key_value_heads",
-                      absl::StrCat("(", c.num_key_value_heads,
-                                   ") must divide num_attention_heads (",
-                                   c.num_attention_heads, ")"));
+    return FieldError(
+        source, "num_key_value_heads",
+        absl::StrCat("(", c.num_key_value_heads, ") must divide num_attention_heads (",
+                     c.num_attention_heads, ")"));
   }
   const bool explicit_head_dim = json.contains("head_dim") && !json["head_dim"].is_null();
   if (!explicit_head_dim && c.hidden_size % c.num_attention_heads != 0) {
@@ -213,29 +191,23 @@ absl::Status ParseShape(const Json& json, absl::string_view source,
                       "is not given");
   }
   TANDEM_ASSIGN_OR_RETURN(
-      c.head_dim, GetPositiveInt(json, source, "head_dim",
-                                 c.hidden_size / c.num_attention_heads));
+      c.head_dim, GetPositiveInt(json, source, "head_dim", c.hidden_size / c.num_attention_heads));
   if (c.head_dim % 2 != 0) {
-    return FieldError(source, "head_dim",
-                      absl::StrCat("must be even for RoPE, got ", c.head_dim));
+    return FieldError(source, "head_dim", absl::StrCat("must be even for RoPE, got ", c.head_dim));
   }
-  TANDEM_ASSIGN_OR_RETURN(c.max_position_embeddings,
-                          GetPositiveInt(json, source, "max_position_embeddings",
-                                         c.max_position_embeddings));
+  TANDEM_ASSIGN_OR_RETURN(
+      c.max_position_embeddings,
+      GetPositiveInt(json, source, "max_position_embeddings", c.max_position_embeddings));
   return absl::OkStatus();
 }
 
-absl::Status ParseFlags(const Json& json, absl::string_view source,
-                        ModelConfig& c) {
-  TANDEM_ASSIGN_OR_RETURN(c.rms_norm_eps,
-                          GetDouble(json, source, "rms_norm_eps", c.rms_norm_eps));
-  TANDEM_ASSIGN_OR_RETURN(c.rope_theta,
-                          GetDouble(json, source, "rope_theta", c.rope_theta));
+absl::Status ParseFlags(const Json& json, absl::string_view source, ModelConfig& c) {
+  TANDEM_ASSIGN_OR_RETURN(c.rms_norm_eps, GetDouble(json, source, "rms_norm_eps", c.rms_norm_eps));
+  TANDEM_ASSIGN_OR_RETURN(c.rope_theta, GetDouble(json, source, "rope_theta", c.rope_theta));
   TANDEM_RETURN_IF_ERROR(ParseRopeScaling(json, source, c));
   TANDEM_ASSIGN_OR_RETURN(c.tie_word_embeddings,
                           GetBool(json, source, "tie_word_embeddings", false));
-  TANDEM_ASSIGN_OR_RETURN(bool attention_bias,
-                          GetBool(json, source, "attention_bias", false));
+  TANDEM_ASSIGN_OR_RETURN(bool attention_bias, GetBool(json, source, "attention_bias", false));
   TANDEM_ASSIGN_OR_RETURN(c.mlp_bias, GetBool(json, source, "mlp_bias", false));
   switch (c.architecture) {
     case Architecture::kLlama:
@@ -254,12 +226,11 @@ absl::Status ParseFlags(const Json& json, absl::string_view source,
   }
   const std::string act = json.value("hidden_act", std::string("silu"));
   if (act != "silu") {
-    return absl::UnimplementedError(absl::StrCat(
-        source, ": hidden_act \"", act, "\" is not supported (only silu)"));
+    return absl::UnimplementedError(
+        absl::StrCat(source, ": hidden_act \"", act, "\" is not supported (only silu)"));
   }
-  TANDEM_ASSIGN_OR_RETURN(bool use_sliding,
-                          GetBool(json, source, "use_sliding_window",
-                                  c.architecture == Architecture::kMistral));
+  TANDEM_ASSIGN_OR_RETURN(bool use_sliding, GetBool(json, source, "use_sliding_window",
+                                                    c.architecture == Architecture::kMistral));
   auto window = json.find("sliding_window");
   if (use_sliding && window != json.end() && window->is_number_integer()) {
     c.sliding_window = window->get<int64_t>();
@@ -275,10 +246,14 @@ absl::Status ParseFlags(const Json& json, absl::string_view source,
 
 absl::string_view ArchitectureName(Architecture arch) {
   switch (arch) {
-    case Architecture::kLlama: return "LlamaForCausalLM";
-    case Architecture::kMistral: return "MistralForCausalLM";
-    case Architecture::kQwen2: return "Qwen2ForCausalLM";
-    case Architecture::kQwen3: return "Qwen3ForCausalLM";
+    case Architecture::kLlama:
+      return "LlamaForCausalLM";
+    case Architecture::kMistral:
+      return "MistralForCausalLM";
+    case Architecture::kQwen2:
+      return "Qwen2ForCausalLM";
+    case Architecture::kQwen3:
+      return "Qwen3ForCausalLM";
   }
   return "unknown";
 }
@@ -310,9 +285,8 @@ absl::StatusOr<ModelConfig> LoadModelConfig(const std::string& dir) {
   const std::string path = base::JoinPath(dir, "config.json");
   auto text = base::ReadFileToString(path);
   if (!text.ok()) {
-    return absl::NotFoundError(absl::StrCat(
-        "cannot read ", path, " (", text.status().message(),
-        "); --model must name a Hugging Face model directory"));
+    return absl::NotFoundError(absl::StrCat("cannot read ", path, " (", text.status().message(),
+                                            "); --model must name a Hugging Face model directory"));
   }
   return ParseModelConfig(*text, path);
 }
@@ -321,10 +295,8 @@ absl::StatusOr<GenerationConfig> ParseGenerationConfig(absl::string_view json_te
                                                        absl::string_view source) {
   TANDEM_ASSIGN_OR_RETURN(Json json, ParseJsonObject(json_text, source));
   GenerationConfig config;
-  TANDEM_ASSIGN_OR_RETURN(config.bos_token_id,
-                          GetOptionalId(json, source, "bos_token_id"));
-  TANDEM_ASSIGN_OR_RETURN(config.eos_token_ids,
-                          GetIdList(json, source, "eos_token_id"));
+  TANDEM_ASSIGN_OR_RETURN(config.bos_token_id, GetOptionalId(json, source, "bos_token_id"));
+  TANDEM_ASSIGN_OR_RETURN(config.eos_token_ids, GetIdList(json, source, "eos_token_id"));
   if (json.contains("temperature") && json["temperature"].is_number())
     config.temperature = json["temperature"].get<double>();
   if (json.contains("top_p") && json["top_p"].is_number())

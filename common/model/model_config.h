@@ -4,10 +4,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace tandem::model {
 
@@ -52,7 +52,7 @@ struct ModelConfig {
   bool attention_bias = false;  // bias on q/k/v (and o for Llama's flag)
   bool o_proj_bias = false;     // Llama's attention_bias also covers o_proj
   bool mlp_bias = false;
-  bool qk_norm = false;                  // Qwen3
+  bool qk_norm = false;                   // Qwen3
   std::optional<int64_t> sliding_window;  // Mistral/Qwen2 when in use
   std::string torch_dtype = "float32";    // dtype the weights were saved in
   std::optional<int32_t> bos_token_id;
@@ -66,8 +66,7 @@ struct ModelConfig {
 // Parses config.json text. Errors (InvalidArgument / Unimplemented) name the
 // field and say what is expected, e.g. an unsupported architecture lists the
 // supported ones. `source` names the file in messages.
-absl::StatusOr<ModelConfig> ParseModelConfig(absl::string_view json_text,
-                                             absl::string_view source);
+absl::StatusOr<ModelConfig> ParseModelConfig(absl::string_view json_text, absl::string_view source);
 
 // Reads dir/config.json.
 absl::StatusOr<ModelConfig> LoadModelConfig(const std::string& dir);

@@ -13,8 +13,7 @@ TokenizerIdentity IdentityOf(const Tokenizer& tokenizer) {
   return identity;
 }
 
-std::vector<int32_t> StopTokenIds(const ModelConfig& config,
-                                  const GenerationConfig& generation,
+std::vector<int32_t> StopTokenIds(const ModelConfig& config, const GenerationConfig& generation,
                                   const Tokenizer& tokenizer) {
   std::vector<int32_t> ids = config.eos_token_ids;
   ids.insert(ids.end(), generation.eos_token_ids.begin(), generation.eos_token_ids.end());

@@ -24,8 +24,7 @@ TokenizerIdentity IdentityOf(const Tokenizer& tokenizer);
 
 // Token ids that end generation for a model: config.json's eos_token_id(s),
 // generation_config.json's, and the tokenizer's EOS, deduplicated, sorted.
-std::vector<int32_t> StopTokenIds(const ModelConfig& config,
-                                  const GenerationConfig& generation,
+std::vector<int32_t> StopTokenIds(const ModelConfig& config, const GenerationConfig& generation,
                                   const Tokenizer& tokenizer);
 
 }  // namespace tandem::model

@@ -65,14 +65,11 @@ std::string Excerpt(const Json& value) {
   return text;
 }
 
-std::string Range(uint64_t begin, uint64_t end) {
-  return absl::StrCat("[", begin, ",", end, ")");
-}
+std::string Range(uint64_t begin, uint64_t end) { return absl::StrCat("[", begin, ",", end, ")"); }
 
 // Bytes of a tensor of `shape` and `dtype`, or false if that overflows
 // uint64. Any zero dim makes the tensor empty whatever the other dims are.
-bool CheckedNumBytes(const std::vector<int64_t>& shape, DType dtype,
-                     uint64_t* n_bytes) {
+bool CheckedNumBytes(const std::vector<int64_t>& shape, DType dtype, uint64_t* n_bytes) {
   if (std::find(shape.begin(), shape.end(), 0) != shape.end()) {
     *n_bytes = 0;
     return true;
@@ -110,8 +107,7 @@ void AppendLittleEndian64(uint64_t value, std::string* out) {
 
 // Parses the header text into a JSON object, rejecting repeated top-level
 // keys (which a plain parse would silently collapse to the last one).
-absl::StatusOr<Json> ParseHeaderJson(const std::string& path,
-                                     std::string_view text) {
+absl::StatusOr<Json> ParseHeaderJson(const std::string& path, std::string_view text) {
   std::set<std::string> seen;
   std::string duplicate;
   auto on_event = [&](int depth, Json::parse_event_t event, Json& parsed) {
@@ -150,8 +146,7 @@ absl::Status ParseMetadata(const std::string& path, const Json& value,
   }
   for (const auto& [key, item] : value.items()) {
     if (!item.is_string()) {
-      return InvalidFile(path, "\"__metadata__\" key ", Quoted(key), " has a ",
-                         item.type_name(),
+      return InvalidFile(path, "\"__metadata__\" key ", Quoted(key), " has a ", item.type_name(),
                          " value; safetensors metadata values must be "
                          "strings");
     }
@@ -169,8 +164,7 @@ struct ParsedEntry {
 
 // Checks one header entry's form: dtype, shape and data_offsets present and
 // well typed. Bounds against the data section are checked by the caller.
-absl::StatusOr<ParsedEntry> ParseEntryForm(const std::string& path,
-                                           const std::string& name,
+absl::StatusOr<ParsedEntry> ParseEntryForm(const std::string& path, const std::string& name,
                                            const Json& value) {
   const std::string what = absl::StrCat("tensor ", Quoted(name), ": ");
   for (const char* key : {"dtype", "shape", "data_offsets"}) {
@@ -184,8 +178,7 @@ absl::StatusOr<ParsedEntry> ParseEntryForm(const std::string& path,
   ParsedEntry entry;
   const Json& dtype = value.at("dtype");
   if (!dtype.is_string()) {
-    return InvalidFile(path, what, "\"dtype\" must be a string, got ",
-                       Excerpt(dtype));
+    return InvalidFile(path, what, "\"dtype\" must be a string, got ", Excerpt(dtype));
   }
   absl::StatusOr<DType> parsed_dtype = ParseDType(dtype.get<std::string>());
   if (!parsed_dtype.ok()) {
@@ -195,13 +188,11 @@ absl::StatusOr<ParsedEntry> ParseEntryForm(const std::string& path,
 
   const Json& shape = value.at("shape");
   if (!shape.is_array()) {
-    return InvalidFile(path, what, "\"shape\" must be an array, got ",
-                       Excerpt(shape));
+    return InvalidFile(path, what, "\"shape\" must be an array, got ", Excerpt(shape));
   }
   for (size_t i = 0; i < shape.size(); ++i) {
     uint64_t dim = 0;
-    if (!AsNonNegativeInt(shape[i], &dim) ||
-        dim > static_cast<uint64_t>(INT64_MAX)) {
+    if (!AsNonNegativeInt(shape[i], &dim) || dim > static_cast<uint64_t>(INT64_MAX)) {
       return InvalidFile(path, what, "shape[", i, "] is ", Excerpt(shape[i]),
                          "; dims must be non-negative integers");
     }
@@ -209,8 +200,7 @@ absl::StatusOr<ParsedEntry> ParseEntryForm(const std::string& path,
   }
 
   const Json& offsets = value.at("data_offsets");
-  if (!offsets.is_array() || offsets.size() != 2 ||
-      !AsNonNegativeInt(offsets[0], &entry.begin) ||
+  if (!offsets.is_array() || offsets.size() != 2 || !AsNonNegativeInt(offsets[0], &entry.begin) ||
       !AsNonNegativeInt(offsets[1], &entry.end) || entry.begin > entry.end) {
     return InvalidFile(path, what,
                        "\"data_offsets\" must be two non-negative integers "
@@ -225,24 +215,21 @@ absl::StatusOr<ParsedEntry> ParseEntryForm(const std::string& path,
 absl::Status CheckEntryBytes(const std::string& path, const std::string& name,
                              const ParsedEntry& entry, uint64_t data_size) {
   if (entry.end > data_size) {
-    return InvalidFile(path, "file is truncated or corrupt: tensor ",
-                       Quoted(name), " needs bytes ",
-                       Range(entry.begin, entry.end),
-                       " but the data section has ", data_size,
+    return InvalidFile(path, "file is truncated or corrupt: tensor ", Quoted(name), " needs bytes ",
+                       Range(entry.begin, entry.end), " but the data section has ", data_size,
                        " bytes; re-download or re-export the file");
   }
   uint64_t expected = 0;
   if (!CheckedNumBytes(entry.shape, entry.dtype, &expected)) {
-    return InvalidFile(path, "tensor ", Quoted(name), ": shape ",
-                       ShapeString(entry.shape), " of ", Name(entry.dtype),
+    return InvalidFile(path, "tensor ", Quoted(name), ": shape ", ShapeString(entry.shape), " of ",
+                       Name(entry.dtype),
                        " overflows 64-bit byte arithmetic; the header is "
                        "corrupt");
   }
   if (entry.end - entry.begin != expected) {
     return InvalidFile(path, "tensor ", Quoted(name), ": data_offsets ",
-                       Range(entry.begin, entry.end), " hold ",
-                       entry.end - entry.begin, " bytes but shape ",
-                       ShapeString(entry.shape), " of ", Name(entry.dtype),
+                       Range(entry.begin, entry.end), " hold ", entry.end - entry.begin,
+                       " bytes but shape ", ShapeString(entry.shape), " of ", Name(entry.dtype),
                        " needs ", expected, " bytes; the header is corrupt");
   }
   return absl::OkStatus();
@@ -259,39 +246,34 @@ struct Span {
 // Anything else is an overlap (a tensor begins before the cursor) or bytes
 // that belong to no tensor (it begins after the cursor, or the last one ends
 // before data_size).
-absl::Status CheckCoverage(const std::string& path, std::vector<Span> spans,
-                           uint64_t data_size) {
+absl::Status CheckCoverage(const std::string& path, std::vector<Span> spans, uint64_t data_size) {
   std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) {
-    return std::tie(a.begin, a.end, *a.name) <
-           std::tie(b.begin, b.end, *b.name);
+    return std::tie(a.begin, a.end, *a.name) < std::tie(b.begin, b.end, *b.name);
   });
   uint64_t cursor = 0;
   const Span* previous = nullptr;
   for (const Span& span : spans) {
     if (span.begin < cursor) {
       return InvalidFile(path, "tensors ", Quoted(*previous->name), " ",
-                         Range(previous->begin, previous->end), " and ",
-                         Quoted(*span.name), " ", Range(span.begin, span.end),
-                         " overlap; the header is corrupt");
+                         Range(previous->begin, previous->end), " and ", Quoted(*span.name), " ",
+                         Range(span.begin, span.end), " overlap; the header is corrupt");
     }
     if (span.begin > cursor) {
-      return InvalidFile(
-          path, "data section bytes ", Range(cursor, span.begin),
-          previous == nullptr
-              ? absl::StrCat(" before the first tensor ", Quoted(*span.name))
-              : absl::StrCat(" between tensors ", Quoted(*previous->name),
-                             " and ", Quoted(*span.name)),
-          " belong to no tensor; safetensors requires the tensors to cover "
-          "the data section exactly");
+      return InvalidFile(path, "data section bytes ", Range(cursor, span.begin),
+                         previous == nullptr
+                             ? absl::StrCat(" before the first tensor ", Quoted(*span.name))
+                             : absl::StrCat(" between tensors ", Quoted(*previous->name), " and ",
+                                            Quoted(*span.name)),
+                         " belong to no tensor; safetensors requires the tensors to cover "
+                         "the data section exactly");
     }
     cursor = span.end;
     previous = &span;
   }
   if (cursor != data_size) {
     if (previous == nullptr) {
-      return InvalidFile(
-          path, "the header lists no tensors but the data section has ",
-          data_size, " bytes; the file is corrupt");
+      return InvalidFile(path, "the header lists no tensors but the data section has ", data_size,
+                         " bytes; the file is corrupt");
     }
     return InvalidFile(path, "data section bytes ", Range(cursor, data_size),
                        " after the last tensor ", Quoted(*previous->name),
@@ -304,45 +286,40 @@ absl::Status CheckCoverage(const std::string& path, std::vector<Span> spans,
 // The bytes before the data section: the 8-byte LE header length and the
 // header JSON for `tensors` laid out contiguously in order, space-padded to a
 // multiple of 8. Validates the tensors as WriteSafetensors documents.
-absl::StatusOr<std::string> EncodeHeader(
-    const std::string& path, const std::vector<TensorToWrite>& tensors,
-    const std::map<std::string, std::string>& metadata) {
+absl::StatusOr<std::string> EncodeHeader(const std::string& path,
+                                         const std::vector<TensorToWrite>& tensors,
+                                         const std::map<std::string, std::string>& metadata) {
   Json header = Json::object();
   if (!metadata.empty()) header[kMetadataKey] = metadata;
   uint64_t offset = 0;
   for (const TensorToWrite& tensor : tensors) {
-    const std::string what =
-        absl::StrCat("cannot write ", path, ": tensor ", Quoted(tensor.name));
+    const std::string what = absl::StrCat("cannot write ", path, ": tensor ", Quoted(tensor.name));
     if (tensor.name == kMetadataKey || header.contains(tensor.name)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          what,
-          tensor.name == kMetadataKey ? " uses the reserved name"
-                                      : " appears more than once",
+          what, tensor.name == kMetadataKey ? " uses the reserved name" : " appears more than once",
           "; tensor names must be unique and not \"__metadata__\""));
     }
     for (int64_t dim : tensor.shape) {
       if (dim < 0) {
         return absl::InvalidArgumentError(
-            absl::StrCat(what, ": shape ", ShapeString(tensor.shape),
-                         " has a negative dim"));
+            absl::StrCat(what, ": shape ", ShapeString(tensor.shape), " has a negative dim"));
       }
     }
     uint64_t n_bytes = 0;
     if (!CheckedNumBytes(tensor.shape, tensor.dtype, &n_bytes)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(what, ": shape ", ShapeString(tensor.shape), " of ",
-                       Name(tensor.dtype), " overflows 64-bit byte counts"));
+      return absl::InvalidArgumentError(absl::StrCat(what, ": shape ", ShapeString(tensor.shape),
+                                                     " of ", Name(tensor.dtype),
+                                                     " overflows 64-bit byte counts"));
     }
     if (n_bytes != tensor.bytes.size()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          what, ": has ", tensor.bytes.size(), " bytes but shape ",
-          ShapeString(tensor.shape), " of ", Name(tensor.dtype), " needs ",
-          n_bytes, " bytes (numel * ", DTypeSize(tensor.dtype), ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ": has ", tensor.bytes.size(), " bytes but shape ",
+                       ShapeString(tensor.shape), " of ", Name(tensor.dtype), " needs ", n_bytes,
+                       " bytes (numel * ", DTypeSize(tensor.dtype), ")"));
     }
-    header[tensor.name] = {
-        {"dtype", Name(tensor.dtype)},
-        {"shape", tensor.shape},
-        {"data_offsets", Json::array({offset, offset + n_bytes})}};
+    header[tensor.name] = {{"dtype", Name(tensor.dtype)},
+                           {"shape", tensor.shape},
+                           {"data_offsets", Json::array({offset, offset + n_bytes})}};
     offset += n_bytes;
   }
 
@@ -357,14 +334,13 @@ absl::StatusOr<std::string> EncodeHeader(
   } catch (const Json::exception& e) {
     return absl::InvalidArgumentError(
         absl::StrCat("cannot write ", path,
-                     ": a tensor name or metadata string is not valid UTF-8 (",
-                     e.what(), ")"));
+                     ": a tensor name or metadata string is not valid UTF-8 (", e.what(), ")"));
   }
 }
 
 absl::Status OpenError(const std::string& path, int error) {
-  const std::string message = absl::StrCat("cannot open safetensors file ",
-                                           path, ": ", std::strerror(error));
+  const std::string message =
+      absl::StrCat("cannot open safetensors file ", path, ": ", std::strerror(error));
   if (error == ENOENT) return absl::NotFoundError(message);
   if (error == EACCES || error == EPERM) {
     return absl::PermissionDeniedError(message);
@@ -380,26 +356,22 @@ int64_t TensorView::numel() const {
   return product;
 }
 
-SafetensorsFile::SafetensorsFile(std::string path, void* mapping,
-                                 size_t mapping_size)
+SafetensorsFile::SafetensorsFile(std::string path, void* mapping, size_t mapping_size)
     : path_(std::move(path)), mapping_(mapping), mapping_size_(mapping_size) {}
 
 SafetensorsFile::~SafetensorsFile() { ::munmap(mapping_, mapping_size_); }
 
-absl::StatusOr<std::unique_ptr<SafetensorsFile>> SafetensorsFile::Open(
-    const std::string& path) {
+absl::StatusOr<std::unique_ptr<SafetensorsFile>> SafetensorsFile::Open(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return OpenError(path, errno);
   absl::Cleanup close_fd = [fd] { ::close(fd); };
 
   struct stat st;
   if (::fstat(fd, &st) != 0) {
-    return absl::InternalError(
-        absl::StrCat("cannot stat ", path, ": ", std::strerror(errno)));
+    return absl::InternalError(absl::StrCat("cannot stat ", path, ": ", std::strerror(errno)));
   }
   if (!S_ISREG(st.st_mode)) {
-    return InvalidFile(
-        path, "not a regular file; pass the path of a .safetensors file");
+    return InvalidFile(path, "not a regular file; pass the path of a .safetensors file");
   }
   const size_t file_size = static_cast<size_t>(st.st_size);
   if (file_size < kLengthPrefixBytes) {
@@ -409,9 +381,8 @@ absl::StatusOr<std::unique_ptr<SafetensorsFile>> SafetensorsFile::Open(
   }
   void* mapping = ::mmap(nullptr, file_size, PROT_READ, MAP_PRIVATE, fd, 0);
   if (mapping == MAP_FAILED) {
-    return absl::InternalError(absl::StrCat("cannot mmap ", path, " (",
-                                            file_size,
-                                            " bytes): ", std::strerror(errno)));
+    return absl::InternalError(
+        absl::StrCat("cannot mmap ", path, " (", file_size, " bytes): ", std::strerror(errno)));
   }
   // The mapping outlives the descriptor; close_fd runs on return.
   auto file = absl::WrapUnique(new SafetensorsFile(path, mapping, file_size));
@@ -423,8 +394,7 @@ absl::Status SafetensorsFile::ParseHeader() {
   const auto* bytes = static_cast<const uint8_t*>(mapping_);
   const uint64_t header_size = ReadLittleEndian64(bytes);
   if (header_size > kMaxHeaderBytes) {
-    return InvalidFile(path_, "header length ", header_size, " exceeds the ",
-                       kMaxHeaderBytes,
+    return InvalidFile(path_, "header length ", header_size, " exceeds the ", kMaxHeaderBytes,
                        "-byte limit; this is not a safetensors file (or its "
                        "first 8 bytes are corrupt)");
   }
@@ -439,21 +409,19 @@ absl::Status SafetensorsFile::ParseHeader() {
 
   TANDEM_ASSIGN_OR_RETURN(
       const Json header,
-      ParseHeaderJson(path_, std::string_view(reinterpret_cast<const char*>(
-                                                  bytes + kLengthPrefixBytes),
-                                              header_size)));
+      ParseHeaderJson(path_,
+                      std::string_view(reinterpret_cast<const char*>(bytes + kLengthPrefixBytes),
+                                       header_size)));
   std::vector<Span> spans;
   for (const auto& [name, value] : header.items()) {
     if (name == kMetadataKey) {
       TANDEM_RETURN_IF_ERROR(ParseMetadata(path_, value, &metadata_));
       continue;
     }
-    TANDEM_ASSIGN_OR_RETURN(ParsedEntry entry,
-                            ParseEntryForm(path_, name, value));
+    TANDEM_ASSIGN_OR_RETURN(ParsedEntry entry, ParseEntryForm(path_, name, value));
     TANDEM_RETURN_IF_ERROR(CheckEntryBytes(path_, name, entry, data_size_));
-    auto [it, inserted] = tensors_.emplace(
-        name,
-        Entry{entry.dtype, std::move(entry.shape), entry.begin, entry.end});
+    auto [it, inserted] =
+        tensors_.emplace(name, Entry{entry.dtype, std::move(entry.shape), entry.begin, entry.end});
     spans.push_back(Span{it->second.begin, it->second.end, &it->first});
   }
   return CheckCoverage(path_, std::move(spans), data_size_);
@@ -473,9 +441,8 @@ bool SafetensorsFile::Contains(std::string_view name) const {
 absl::StatusOr<TensorView> SafetensorsFile::Get(std::string_view name) const {
   auto it = tensors_.find(name);
   if (it == tensors_.end()) {
-    return absl::NotFoundError(
-        absl::StrCat("tensor ", Quoted(name), " not found in ", path_, " (",
-                     tensors_.size(), " tensors; names() lists them)"));
+    return absl::NotFoundError(absl::StrCat("tensor ", Quoted(name), " not found in ", path_, " (",
+                                            tensors_.size(), " tensors; names() lists them)"));
   }
   const Entry& entry = it->second;
   TensorView view;
@@ -487,11 +454,9 @@ absl::StatusOr<TensorView> SafetensorsFile::Get(std::string_view name) const {
   return view;
 }
 
-absl::Status WriteSafetensors(
-    const std::string& path, const std::vector<TensorToWrite>& tensors,
-    const std::map<std::string, std::string>& metadata) {
-  TANDEM_ASSIGN_OR_RETURN(const std::string prefix,
-                          EncodeHeader(path, tensors, metadata));
+absl::Status WriteSafetensors(const std::string& path, const std::vector<TensorToWrite>& tensors,
+                              const std::map<std::string, std::string>& metadata) {
+  TANDEM_ASSIGN_OR_RETURN(const std::string prefix, EncodeHeader(path, tensors, metadata));
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
@@ -501,8 +466,7 @@ absl::Status WriteSafetensors(
     }
     out.write(prefix.data(), static_cast<std::streamsize>(prefix.size()));
     for (const TensorToWrite& tensor : tensors) {
-      out.write(tensor.bytes.data(),
-                static_cast<std::streamsize>(tensor.bytes.size()));
+      out.write(tensor.bytes.data(), static_cast<std::streamsize>(tensor.bytes.size()));
     }
     out.close();
     if (!out) {
@@ -513,8 +477,8 @@ absl::Status WriteSafetensors(
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     const int error = errno;
     std::remove(tmp.c_str());
-    return absl::InternalError(absl::StrCat("cannot rename ", tmp, " to ", path,
-                                            ": ", std::strerror(error)));
+    return absl::InternalError(
+        absl::StrCat("cannot rename ", tmp, " to ", path, ": ", std::strerror(error)));
   }
   return absl::OkStatus();
 }

@@ -62,8 +62,7 @@ class SafetensorsFile {
   //                     object, bad entry, unknown dtype, truncated data,
   //                     size mismatch, overlapping tensors, unindexed bytes).
   //   Internal          fstat/mmap failed.
-  static absl::StatusOr<std::unique_ptr<SafetensorsFile>> Open(
-      const std::string& path);
+  static absl::StatusOr<std::unique_ptr<SafetensorsFile>> Open(const std::string& path);
 
   ~SafetensorsFile();
   SafetensorsFile(const SafetensorsFile&) = delete;
@@ -76,9 +75,7 @@ class SafetensorsFile {
   // NotFound naming the tensor and the file if absent.
   absl::StatusOr<TensorView> Get(std::string_view name) const;
   // The header's "__metadata__" (empty if it had none).
-  const std::map<std::string, std::string>& metadata() const {
-    return metadata_;
-  }
+  const std::map<std::string, std::string>& metadata() const { return metadata_; }
   const std::string& path() const { return path_; }
   // Bytes of the data section (the sum of all tensors' n_bytes).
   size_t data_bytes() const { return data_size_; }
@@ -124,9 +121,8 @@ struct TensorToWrite {
 // a dim is negative, numel * dtype size overflows, bytes.size() differs from
 // it, or a name or metadata string is not valid UTF-8; PermissionDenied or
 // Internal on I/O failure.
-absl::Status WriteSafetensors(
-    const std::string& path, const std::vector<TensorToWrite>& tensors,
-    const std::map<std::string, std::string>& metadata = {});
+absl::Status WriteSafetensors(const std::string& path, const std::vector<TensorToWrite>& tensors,
+                              const std::map<std::string, std::string>& metadata = {});
 
 }  // namespace tandem::model
 

@@ -11,8 +11,7 @@ constexpr int kRounds = 10;
 
 }  // namespace
 
-std::array<uint32_t, 4> Philox4x32(std::array<uint32_t, 4> c,
-                                   std::array<uint32_t, 2> key) {
+std::array<uint32_t, 4> Philox4x32(std::array<uint32_t, 4> c, std::array<uint32_t, 2> key) {
   for (int round = 0; round < kRounds; ++round) {
     if (round > 0) {
       key[0] += kWeyl0;
@@ -27,13 +26,12 @@ std::array<uint32_t, 4> Philox4x32(std::array<uint32_t, 4> c,
   return c;
 }
 
-double CounterRng::Uniform(int64_t position, RngPurpose purpose,
-                           uint32_t draw) const {
+double CounterRng::Uniform(int64_t position, RngPurpose purpose, uint32_t draw) const {
   const uint64_t pos = static_cast<uint64_t>(position);
-  const std::array<uint32_t, 4> out = Philox4x32(
-      {static_cast<uint32_t>(pos), static_cast<uint32_t>(pos >> 32),
-       static_cast<uint32_t>(purpose), draw},
-      {static_cast<uint32_t>(seed_), static_cast<uint32_t>(seed_ >> 32)});
+  const std::array<uint32_t, 4> out =
+      Philox4x32({static_cast<uint32_t>(pos), static_cast<uint32_t>(pos >> 32),
+                  static_cast<uint32_t>(purpose), draw},
+                 {static_cast<uint32_t>(seed_), static_cast<uint32_t>(seed_ >> 32)});
   // 53 bits: 27 from the first word, 26 from the second.
   const uint64_t bits = (static_cast<uint64_t>(out[0] >> 5) << 26) | (out[1] >> 6);
   return static_cast<double>(bits) * 0x1.0p-53;

@@ -32,19 +32,19 @@ struct ControllerOptions {
 
 // What the controller believes about the channel and the models.
 struct ChannelEstimates {
-  double alpha = 0.5;              // per-token acceptance probability
-  double t_draft = 1e-3;           // s per drafted token (edge)
-  double t_verify_fixed = 1e-3;    // s per chunk (cloud), fixed part
-  double t_verify_per_token = 0;   // s per token in the chunk
+  double alpha = 0.5;             // per-token acceptance probability
+  double t_draft = 1e-3;          // s per drafted token (edge)
+  double t_verify_fixed = 1e-3;   // s per chunk (cloud), fixed part
+  double t_verify_per_token = 0;  // s per token in the chunk
   double t_verify(int tokens) const { return t_verify_fixed + t_verify_per_token * tokens; }
-  double rtt = 0.01;               // s, network round trip without compute
-  double t_edge_per_chunk = 0;     // s of edge work per chunk besides drafting
+  double rtt = 0.01;            // s, network round trip without compute
+  double t_edge_per_chunk = 0;  // s of edge work per chunk besides drafting
   int verdicts = 0;
 };
 
 struct DraftDecision {
-  int gamma = 4;          // chunk size
-  int draft_ahead = 16;   // D
+  int gamma = 4;         // chunk size
+  int draft_ahead = 16;  // D
   double predicted_tokens_per_s = 0;
 };
 

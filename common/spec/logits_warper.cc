@@ -25,8 +25,7 @@ std::vector<int32_t> RankTokens(absl::Span<const float> logits, size_t keep) {
 
 }  // namespace
 
-std::vector<float> WarpLogits(absl::Span<const float> logits,
-                              const SamplingParams& params) {
+std::vector<float> WarpLogits(absl::Span<const float> logits, const SamplingParams& params) {
   std::vector<float> probs(logits.size(), 0.0f);
   if (logits.empty()) return probs;
   if (params.greedy()) {
@@ -35,8 +34,7 @@ std::vector<float> WarpLogits(absl::Span<const float> logits,
   }
   // Candidates in rank order. top-p and min-p need the order too, so rank
   // the top_k (or everything) once.
-  const size_t keep = params.top_k > 0 ? static_cast<size_t>(params.top_k)
-                                       : logits.size();
+  const size_t keep = params.top_k > 0 ? static_cast<size_t>(params.top_k) : logits.size();
   std::vector<int32_t> ranked = RankTokens(logits, keep);
 
   // Softmax of logits / T over the candidates, stably (subtract the max).

@@ -17,8 +17,7 @@ namespace tandem::spec {
 // Returns dense probabilities over the whole vocabulary ([vocab]) that sum
 // to 1 (computed in double, stored as float); filtered tokens are exactly 0.
 // Ties at a cut-off keep the lower token ids. `params` must be valid.
-std::vector<float> WarpLogits(absl::Span<const float> logits,
-                              const SamplingParams& params);
+std::vector<float> WarpLogits(absl::Span<const float> logits, const SamplingParams& params);
 
 }  // namespace tandem::spec
 

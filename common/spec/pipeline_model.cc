@@ -18,12 +18,12 @@ double PipelinedThroughput(const PipelineTimings& t, int gamma, int draft_ahead)
   draft_ahead = std::max(draft_ahead, gamma);
   // Enough chunks that the geometric tail beyond them is below 1e-6 (at most
   // ~14000 tokens at the alpha cap of 0.999; a few dozen at alpha = 0.6).
-  const int max_tokens =
-      std::max(gamma, static_cast<int>(std::ceil(std::log(1e-6) / std::log(std::max(a, 1e-9)))) + gamma);
+  const int max_tokens = std::max(
+      gamma, static_cast<int>(std::ceil(std::log(1e-6) / std::log(std::max(a, 1e-9)))) + gamma);
   const int n_chunks = max_tokens / gamma + 1;
   std::vector<double> arrival(n_chunks, 0.0);  // A_c
-  double draft_free = 0.0;  // when the drafter can start the next token
-  double cloud_free = 0.0;  // F_{c-1}
+  double draft_free = 0.0;                     // when the drafter can start the next token
+  double cloud_free = 0.0;                     // F_{c-1}
   for (int c = 0; c < n_chunks; ++c) {
     for (int i = 0; i < gamma; ++i) {
       const int j = c * gamma + i;

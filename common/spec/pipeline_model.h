@@ -7,11 +7,11 @@ namespace tandem::spec {
 // throughput (benchmarks report measured / predicted) and to choose the
 // chunk size (the adaptive controller). Times are in seconds.
 struct PipelineTimings {
-  double alpha = 0.5;     // per-token acceptance probability (i.i.d.)
-  double t_draft = 1e-3;  // edge time to draft one token
-  double t_verify_fixed = 1e-3;      // cloud time per chunk: fixed part ...
-  double t_verify_per_token = 0.0;   // ... plus this per token in the chunk
-  double rtt = 0.0;       // network round trip, without compute
+  double alpha = 0.5;               // per-token acceptance probability (i.i.d.)
+  double t_draft = 1e-3;            // edge time to draft one token
+  double t_verify_fixed = 1e-3;     // cloud time per chunk: fixed part ...
+  double t_verify_per_token = 0.0;  // ... plus this per token in the chunk
+  double rtt = 0.0;                 // network round trip, without compute
   // Edge time per chunk that is not drafting and cannot overlap it: encoding
   // and writing the Draft, reading and applying its Verdict.
   double t_edge_per_chunk = 0.0;

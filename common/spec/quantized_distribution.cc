@@ -32,8 +32,7 @@ std::vector<uint32_t> QuantizeFixed16(absl::Span<const float> probs) {
   int64_t assigned = 0;
   for (size_t i = 0; i < probs.size(); ++i) {
     if (probs[i] <= 0.0f) continue;  // probability 0 stays exactly 0
-    const double x =
-        std::min(probs[i] * scale, static_cast<double>(kFixed16One));
+    const double x = std::min(probs[i] * scale, static_cast<double>(kFixed16One));
     const double whole = std::floor(x);
     masses[i] = static_cast<uint32_t>(whole);
     assigned += masses[i];
@@ -41,15 +40,14 @@ std::vector<uint32_t> QuantizeFixed16(absl::Span<const float> probs) {
   }
   const int64_t missing = int64_t{kFixed16One} - assigned;
   ABSL_CHECK(missing >= 0 && missing <= static_cast<int64_t>(remainders.size()))
-      << "largest-remainder rounding left " << missing << " units for "
-      << remainders.size() << " tokens";
+      << "largest-remainder rounding left " << missing << " units for " << remainders.size()
+      << " tokens";
   // Largest remainder first, then lower id: a strict total order, so the
   // result does not depend on the selection algorithm.
   const auto before = [](const Remainder& a, const Remainder& b) {
     return a.fraction > b.fraction || (a.fraction == b.fraction && a.id < b.id);
   };
-  std::nth_element(remainders.begin(), remainders.begin() + missing,
-                   remainders.end(), before);
+  std::nth_element(remainders.begin(), remainders.begin() + missing, remainders.end(), before);
   for (int64_t j = 0; j < missing; ++j) ++masses[remainders[j].id];
   return masses;
 }
@@ -85,13 +83,11 @@ SparseDistribution SparsifyFixed16(absl::Span<const float> probs, int top_k) {
   }
   ABSL_CHECK(!support.empty()) << "distribution has no positive probability";
   const size_t keep =
-      top_k <= 0 ? support.size()
-                 : std::min(support.size(), static_cast<size_t>(top_k));
+      top_k <= 0 ? support.size() : std::min(support.size(), static_cast<size_t>(top_k));
   const auto more_likely = [&probs](int32_t a, int32_t b) {
     return probs[a] > probs[b] || (probs[a] == probs[b] && a < b);
   };
-  std::partial_sort(support.begin(), support.begin() + keep, support.end(),
-                    more_likely);
+  std::partial_sort(support.begin(), support.begin() + keep, support.end(), more_likely);
   support.resize(keep);
 
   std::vector<float> kept(keep);  // [keep]

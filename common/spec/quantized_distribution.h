@@ -53,7 +53,7 @@ int32_t SampleFixed16(absl::Span<const uint32_t> masses, double u);
 
 // A sparse quantized distribution: the q̂ of sparse-draft mode.
 struct SparseDistribution {
-  std::vector<int32_t> ids;  // [n_support] by decreasing mass, ties lower id
+  std::vector<int32_t> ids;      // [n_support] by decreasing mass, ties lower id
   std::vector<uint32_t> masses;  // [n_support] each > 0, sum exactly 65536
 
   // masses[j] where ids[j] == id; 0 if `id` is not in the support.

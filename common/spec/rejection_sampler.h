@@ -83,8 +83,8 @@ class RejectionSampler {
 
   // Exact mode, cloud side: one candidate y_i ~ p per uniform
   // (SampleCategorical), each with p(y_i). Returns [uniforms.size()].
-  static std::vector<Candidate> DrawCandidates(
-      absl::Span<const float> p, absl::Span<const double> uniforms);
+  static std::vector<Candidate> DrawCandidates(absl::Span<const float> p,
+                                               absl::Span<const double> uniforms);
 
   // Exact mode, edge side: the index of the first candidate i with
   // uniforms[i] < max(0, 1 - q(y_i)/p(y_i)), q(y) = q_masses[y] / 65536;
@@ -92,37 +92,33 @@ class RejectionSampler {
   // accepted y is distributed exactly as norm(max(0, p - q)). `uniforms` has
   // one entry per candidate; candidate ids index q_masses. A candidate with
   // p <= 0 never passes (its residual is 0).
-  static std::optional<size_t> ResolveCandidates(
-      absl::Span<const Candidate> candidates,
-      absl::Span<const uint32_t> q_masses, absl::Span<const double> uniforms);
+  static std::optional<size_t> ResolveCandidates(absl::Span<const Candidate> candidates,
+                                                 absl::Span<const uint32_t> q_masses,
+                                                 absl::Span<const double> uniforms);
 
   // norm(max(0, p - q)) sampled directly by inverse CDF (in id order) with
   // one uniform; q = q̂ (sparse-draft mode, cloud side), whose ids index p.
   // If the residual has no mass (p <= q everywhere, i.e. p == q up to
   // rounding, when a rejection is possible only through rounding), samples p.
-  static int32_t SampleResidual(absl::Span<const float> p,
-                                const SparseDistribution& q, double u);
+  static int32_t SampleResidual(absl::Span<const float> p, const SparseDistribution& q, double u);
 
   // As SampleResidual with a dense q̃ ([vocab] masses): used when the edge
   // fetched the dense p after candidates kept failing.
-  static int32_t SampleResidualDense(absl::Span<const float> p,
-                                     absl::Span<const uint32_t> q_masses,
+  static int32_t SampleResidualDense(absl::Span<const float> p, absl::Span<const uint32_t> q_masses,
                                      double u);
 
   // Topk mode, cloud side: the k most likely tokens of p with p > 0, by
   // decreasing p (ties: lower id); k <= 0 means the whole support. If
   // `retained_mass` is not null it receives their total p (double sum): the
   // bias of topk mode is at most 1 - retained_mass.
-  static std::vector<Candidate> TopK(absl::Span<const float> p, int k,
-                                     double* retained_mass);
+  static std::vector<Candidate> TopK(absl::Span<const float> p, int k, double* retained_mass);
 
   // Topk mode, edge side (PicoSpec): samples norm(max(0, p̂ - q)) over the
   // top-K set, p̂ = the top-K p values NOT renormalised, by inverse CDF in
   // `top_k`'s order; if that residual has no mass, samples the top-K p
   // renormalised. Approximate: see the file comment for the exact bias.
   static int32_t SampleTopKResidual(absl::Span<const Candidate> top_k,
-                                    absl::Span<const uint32_t> q_masses,
-                                    double u);
+                                    absl::Span<const uint32_t> q_masses, double u);
 };
 
 }  // namespace tandem::spec

@@ -8,12 +8,11 @@ namespace tandem::spec {
 
 absl::Status SamplingParams::Validate() const {
   if (!std::isfinite(temperature) || temperature < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "temperature ", temperature, " must be >= 0 (0 = greedy)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("temperature ", temperature, " must be >= 0 (0 = greedy)"));
   }
   if (top_k < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("top_k ", top_k, " must be >= 0 (0 = off)"));
+    return absl::InvalidArgumentError(absl::StrCat("top_k ", top_k, " must be >= 0 (0 = off)"));
   }
   if (!(top_p > 0 && top_p <= 1)) {
     return absl::InvalidArgumentError(

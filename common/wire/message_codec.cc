@@ -14,8 +14,7 @@ namespace {
 namespace v1 = ::tandem::v1;
 
 void EncodeCandidates(const std::vector<spec::Candidate>& items, bool half_precision,
-                      const CompressionPolicy& policy, v1::PackedIds* ids,
-                      v1::PackedProbs* probs) {
+                      const CompressionPolicy& policy, v1::PackedIds* ids, v1::PackedProbs* probs) {
   std::vector<int32_t> id_list;
   std::vector<float> p_list;
   for (const spec::Candidate& c : items) {
@@ -32,8 +31,7 @@ void EncodeCandidates(const std::vector<spec::Candidate>& items, bool half_preci
 
 absl::StatusOr<std::vector<spec::Candidate>> DecodeCandidates(const v1::PackedIds& ids,
                                                               const v1::PackedProbs& probs,
-                                                              int32_t vocab_size,
-                                                              size_t max_items,
+                                                              int32_t vocab_size, size_t max_items,
                                                               const char* what) {
   TANDEM_ASSIGN_OR_RETURN(std::vector<int32_t> id_list, DecodeIds(ids, vocab_size, max_items));
   TANDEM_ASSIGN_OR_RETURN(std::vector<float> p_list, DecodeFloats(probs, id_list.size()));
@@ -54,8 +52,8 @@ absl::Status ValidateSparse(const spec::SparseDistribution& q, size_t index) {
   absl::flat_hash_set<int32_t> seen;
   for (size_t k = 0; k < q.ids.size(); ++k) {
     if (!seen.insert(q.ids[k]).second) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "sparse draft distribution ", index, " lists token ", q.ids[k], " twice"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("sparse draft distribution ", index, " lists token ", q.ids[k], " twice"));
     }
     total += q.masses[k];
   }
@@ -69,9 +67,9 @@ absl::Status ValidateSparse(const spec::SparseDistribution& q, size_t index) {
 absl::Status DecodeSparse(const v1::Draft& draft, int32_t vocab_size, size_t n_draft,
                           DraftChunk& chunk) {
   if (static_cast<size_t>(draft.support_sizes_size()) != n_draft) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "sparse-draft chunk has ", n_draft, " drafted tokens but ", draft.support_sizes_size(),
-        " support sizes"));
+    return absl::InvalidArgumentError(absl::StrCat("sparse-draft chunk has ", n_draft,
+                                                   " drafted tokens but ",
+                                                   draft.support_sizes_size(), " support sizes"));
   }
   size_t total = 0;
   for (uint32_t size : draft.support_sizes()) {
@@ -84,10 +82,11 @@ absl::Status DecodeSparse(const v1::Draft& draft, int32_t vocab_size, size_t n_d
   TANDEM_ASSIGN_OR_RETURN(std::vector<int32_t> ids,
                           DecodeIds(draft.support_ids(), vocab_size, total));
   if (ids.size() != total) {
-    return absl::InvalidArgumentError(absl::StrCat("sparse supports list ", ids.size(),
-                                                   " ids; the sizes add up to ", total));
+    return absl::InvalidArgumentError(
+        absl::StrCat("sparse supports list ", ids.size(), " ids; the sizes add up to ", total));
   }
-  TANDEM_ASSIGN_OR_RETURN(std::vector<uint32_t> masses, DecodeFixed16(draft.support_probs(), total));
+  TANDEM_ASSIGN_OR_RETURN(std::vector<uint32_t> masses,
+                          DecodeFixed16(draft.support_probs(), total));
   size_t offset = 0;
   for (size_t i = 0; i < n_draft; ++i) {
     spec::SparseDistribution q;
@@ -128,8 +127,7 @@ void EncodeDraft(const DraftChunk& chunk, v1::VerificationMode mode, bool greedy
 }
 
 absl::StatusOr<DraftChunk> DecodeDraft(const v1::Draft& draft, int32_t vocab_size,
-                                       size_t max_tokens, v1::VerificationMode mode,
-                                       bool greedy) {
+                                       size_t max_tokens, v1::VerificationMode mode, bool greedy) {
   DraftChunk chunk;
   chunk.epoch = draft.epoch();
   chunk.seq = draft.seq();
@@ -137,9 +135,8 @@ absl::StatusOr<DraftChunk> DecodeDraft(const v1::Draft& draft, int32_t vocab_siz
   chunk.sent_at_us = draft.sent_at_us();
   TANDEM_ASSIGN_OR_RETURN(chunk.tokens, DecodeIds(draft.tokens(), vocab_size, max_tokens));
   if (draft.n_prefix() > chunk.tokens.size()) {
-    return absl::InvalidArgumentError(absl::StrCat("n_prefix ", draft.n_prefix(),
-                                                   " exceeds the chunk's ", chunk.tokens.size(),
-                                                   " tokens"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "n_prefix ", draft.n_prefix(), " exceeds the chunk's ", chunk.tokens.size(), " tokens"));
   }
   chunk.n_prefix = draft.n_prefix();
   const size_t n_draft = chunk.n_draft();
@@ -152,8 +149,7 @@ absl::StatusOr<DraftChunk> DecodeDraft(const v1::Draft& draft, int32_t vocab_siz
   return chunk;
 }
 
-void EncodeVerdict(const ChunkVerdict& verdict, const CompressionPolicy& policy,
-                   v1::Verdict* out) {
+void EncodeVerdict(const ChunkVerdict& verdict, const CompressionPolicy& policy, v1::Verdict* out) {
   out->set_epoch(verdict.epoch);
   out->set_seq(verdict.seq);
   out->set_n_accepted(verdict.n_accepted);
@@ -190,7 +186,7 @@ absl::StatusOr<ChunkVerdict> DecodeVerdict(const v1::Verdict& v, int32_t vocab_s
     return absl::InvalidArgumentError(absl::StrCat("verdict has status ", v.status()));
   }
   verdict.kind = v.status() == v1::VERDICT_STATUS_ALL_ACCEPTED ? VerdictKind::kAllAccepted
-                                                                : VerdictKind::kRejected;
+                                                               : VerdictKind::kRejected;
   if (v.token() < -1 || v.token() >= vocab_size) {
     return absl::InvalidArgumentError(
         absl::StrCat("verdict token ", v.token(), " is outside the vocabulary"));

@@ -30,8 +30,8 @@ void EncodeVerdict(const ChunkVerdict& verdict, const CompressionPolicy& policy,
 // Validates a Verdict from the cloud: ids < vocab_size, at most max_items
 // candidates/top-K entries, probabilities in [0, 1], a dense p of exactly
 // vocab_size entries when present.
-absl::StatusOr<ChunkVerdict> DecodeVerdict(const tandem::v1::Verdict& verdict,
-                                           int32_t vocab_size, size_t max_items);
+absl::StatusOr<ChunkVerdict> DecodeVerdict(const tandem::v1::Verdict& verdict, int32_t vocab_size,
+                                           size_t max_items);
 
 }  // namespace tandem::wire
 

@@ -17,10 +17,10 @@ namespace tandem::wire {
 struct DraftChunk {
   uint32_t epoch = 0;
   uint32_t seq = 0;
-  uint32_t base_position = 0;        // absolute position of tokens[0]
-  std::vector<int32_t> tokens;       // [n_prefix + n_draft]
-  uint32_t n_prefix = 0;             // leading tokens already committed
-  std::vector<uint32_t> q_masses;    // exact/topk, sampled: q~(x) per drafted token, [n_draft]
+  uint32_t base_position = 0;      // absolute position of tokens[0]
+  std::vector<int32_t> tokens;     // [n_prefix + n_draft]
+  uint32_t n_prefix = 0;           // leading tokens already committed
+  std::vector<uint32_t> q_masses;  // exact/topk, sampled: q~(x) per drafted token, [n_draft]
   std::vector<spec::SparseDistribution> sparse_q;  // sparse-draft, sampled: [n_draft]
   int64_t sent_at_us = 0;
 
@@ -35,12 +35,12 @@ struct ChunkVerdict {
   uint32_t seq = 0;
   uint32_t n_accepted = 0;
   VerdictKind kind = VerdictKind::kAllAccepted;
-  int32_t token = -1;  // bonus or cloud-chosen correction; -1 = edge resolves
+  int32_t token = -1;                       // bonus or cloud-chosen correction; -1 = edge resolves
   std::vector<spec::Candidate> candidates;  // exact: y_i ~ p with p(y_i)
   uint32_t first_draw = 0;
-  std::vector<spec::Candidate> top_k;       // topk: top-K of p
+  std::vector<spec::Candidate> top_k;  // topk: top-K of p
   float top_k_mass = 0;
-  std::vector<float> dense_p;               // dense fallback: [vocab]
+  std::vector<float> dense_p;  // dense fallback: [vocab]
   int64_t verify_us = 0;
   int64_t echo_sent_at_us = 0;
   int64_t queue_us = 0;

@@ -36,8 +36,7 @@ struct RawSession {
     v1::CloudMessage reply;
     if (stream->Read(&reply)) return reply;
     grpc::Status status = stream->Finish();
-    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                        status.error_message());
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
   }
   grpc::StatusCode FinishCode() {
     stream->WritesDone();

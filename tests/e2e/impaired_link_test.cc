@@ -39,7 +39,8 @@ TEST_CASE("Speculative decoding through an impaired link still equals target-onl
     reference_options.max_tokens = 32;
     const std::vector<int32_t> reference =
         testing::RunTargetAlone(*target, **tokenizer, testing::TargetDir(), reference_options);
-    for (edge::DecodingMode decoding : {edge::DecodingMode::kPipelined, edge::DecodingMode::kSync}) {
+    for (edge::DecodingMode decoding :
+         {edge::DecodingMode::kPipelined, edge::DecodingMode::kSync}) {
       edge::SpeculativeOptions options;
       options.decoding = decoding;
       options.verification = v1::VERIFICATION_MODE_EXACT;

@@ -29,13 +29,10 @@ std::unique_ptr<model::Tokenizer> LoadTokenizer() {
 
 // One pipelined generation; `one_way_delay` > 0 puts a DelayedTransport
 // between the edge and the gRPC stream.
-absl::StatusOr<std::vector<int32_t>> RunPipelined(const Pair& pair,
-                                                  const model::Tokenizer& tokenizer,
-                                                  const std::string& address,
-                                                  edge::SpeculativeOptions options,
-                                                  const std::string& prompt,
-                                                  absl::Duration one_way_delay,
-                                                  edge::GenerationStats* stats = nullptr) {
+absl::StatusOr<std::vector<int32_t>> RunPipelined(
+    const Pair& pair, const model::Tokenizer& tokenizer, const std::string& address,
+    edge::SpeculativeOptions options, const std::string& prompt, absl::Duration one_way_delay,
+    edge::GenerationStats* stats = nullptr) {
   options.decoding = edge::DecodingMode::kPipelined;
   edge::GrpcVerifierTransport::Options transport_options;
   transport_options.address = address;
@@ -54,8 +51,11 @@ TEST_CASE("Pipelined decoding: greedy output equals target-only decoding in ever
   Pair pair;
   auto tokenizer = LoadTokenizer();
   auto cloud = testing::StartCloud(testing::TargetDir());
-  const std::vector<std::string> prompts = {"def ", "import os\n", "Return the ",
-                                            "class Config:\n", "The following example",
+  const std::vector<std::string> prompts = {"def ",
+                                            "import os\n",
+                                            "Return the ",
+                                            "class Config:\n",
+                                            "The following example",
                                             "    raise ValueError("};
   int64_t rejections = 0;
   for (const std::string& prompt : prompts) {
@@ -63,8 +63,8 @@ TEST_CASE("Pipelined decoding: greedy output equals target-only decoding in ever
     edge::GenerationOptions reference_options;
     reference_options.prompt = prompt;
     reference_options.max_tokens = 32;
-    const std::vector<int32_t> reference = testing::RunTargetAlone(
-        *pair.target, *tokenizer, testing::TargetDir(), reference_options);
+    const std::vector<int32_t> reference =
+        testing::RunTargetAlone(*pair.target, *tokenizer, testing::TargetDir(), reference_options);
     for (v1::VerificationMode mode :
          {v1::VERIFICATION_MODE_EXACT, v1::VERIFICATION_MODE_SPARSE_DRAFT,
           v1::VERIFICATION_MODE_TOPK}) {
@@ -96,9 +96,9 @@ TEST_CASE("Pipelined decoding: a seed gives the same text for any gamma, D and l
     std::vector<int32_t> first;
     int64_t stale = 0, wasted = 0;
     // (gamma, D, one-way delay in ms)
-    const std::vector<std::tuple<int, int, int>> settings = {
-        {1, 1, 0}, {2, 4, 0}, {4, 4, 0}, {4, 16, 0}, {8, 8, 0}, {8, 24, 0},
-        {2, 8, 15}, {4, 12, 15}, {8, 16, 15}};
+    const std::vector<std::tuple<int, int, int>> settings = {{1, 1, 0},  {2, 4, 0},   {4, 4, 0},
+                                                             {4, 16, 0}, {8, 8, 0},   {8, 24, 0},
+                                                             {2, 8, 15}, {4, 12, 15}, {8, 16, 15}};
     for (const auto& [gamma, ahead, delay_ms] : settings) {
       INFO("gamma " << gamma << " D " << ahead << " delay " << delay_ms << " ms");
       edge::SpeculativeOptions options;

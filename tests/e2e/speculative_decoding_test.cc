@@ -15,14 +15,30 @@ namespace v1 = ::tandem::v1;
 
 // 24 prompts in the corpus' style (Python documentation and code).
 const std::vector<std::string>& Prompts() {
-  static const std::vector<std::string> prompts = {
-      "def ", "import os\n", "class Config:\n    def __init__(self", "Return the ",
-      "The following example shows", "for i in range(", "if __name__ == '__main__':\n",
-      "    raise ValueError(", "This module provides", "    def close(self):\n",
-      "# Copyright", "The function", "    return self.", "import sys\nimport ",
-      "An exception is raised", "def test_", "with open(", "The default value is",
-      "    @property\n    def ", "try:\n    import ", "Changed in version", "    \"\"\"Return",
-      "Note that the", "elif "};
+  static const std::vector<std::string> prompts = {"def ",
+                                                   "import os\n",
+                                                   "class Config:\n    def __init__(self",
+                                                   "Return the ",
+                                                   "The following example shows",
+                                                   "for i in range(",
+                                                   "if __name__ == '__main__':\n",
+                                                   "    raise ValueError(",
+                                                   "This module provides",
+                                                   "    def close(self):\n",
+                                                   "# Copyright",
+                                                   "The function",
+                                                   "    return self.",
+                                                   "import sys\nimport ",
+                                                   "An exception is raised",
+                                                   "def test_",
+                                                   "with open(",
+                                                   "The default value is",
+                                                   "    @property\n    def ",
+                                                   "try:\n    import ",
+                                                   "Changed in version",
+                                                   "    \"\"\"Return",
+                                                   "Note that the",
+                                                   "elif "};
   return prompts;
 }
 
@@ -74,9 +90,9 @@ TEST_CASE("Speculative decoding: greedy output equals target-only decoding in ev
           v1::VERIFICATION_MODE_TOPK}) {
       INFO("mode " << v1::VerificationMode_Name(mode));
       edge::GenerationStats stats;
-      auto ids = testing::RunEdge(m.draft.get(), *m.tokenizer, address,
-                                  Options(edge::DecodingMode::kSync, mode, 0.0, 0, 24), prompt,
-                                  &stats);
+      auto ids =
+          testing::RunEdge(m.draft.get(), *m.tokenizer, address,
+                           Options(edge::DecodingMode::kSync, mode, 0.0, 0, 24), prompt, &stats);
       INFO(ids.status().message());
       REQUIRE(ids.ok());
       CHECK(*ids == reference);
@@ -97,9 +113,8 @@ TEST_CASE("Speculative decoding: sampled output is identical for the same seed",
   Models& m = SharedModels();
   auto cloud = testing::StartCloud(testing::TargetDir());
   const std::string address = testing::Address(*cloud);
-  for (v1::VerificationMode mode :
-       {v1::VERIFICATION_MODE_EXACT, v1::VERIFICATION_MODE_SPARSE_DRAFT,
-        v1::VERIFICATION_MODE_TOPK}) {
+  for (v1::VerificationMode mode : {v1::VERIFICATION_MODE_EXACT, v1::VERIFICATION_MODE_SPARSE_DRAFT,
+                                    v1::VERIFICATION_MODE_TOPK}) {
     INFO("mode " << v1::VerificationMode_Name(mode));
     const auto options = Options(edge::DecodingMode::kSync, mode, 0.8, 1234, 40);
     auto first = testing::RunEdge(m.draft.get(), *m.tokenizer, address, options, "def ");
@@ -107,9 +122,9 @@ TEST_CASE("Speculative decoding: sampled output is identical for the same seed",
     REQUIRE(first.ok());
     REQUIRE(second.ok());
     CHECK(*first == *second);
-    auto other_seed = testing::RunEdge(m.draft.get(), *m.tokenizer, address,
-                                       Options(edge::DecodingMode::kSync, mode, 0.8, 99, 40),
-                                       "def ");
+    auto other_seed =
+        testing::RunEdge(m.draft.get(), *m.tokenizer, address,
+                         Options(edge::DecodingMode::kSync, mode, 0.8, 99, 40), "def ");
     REQUIRE(other_seed.ok());
     CHECK(*other_seed != *first);  // the seed matters
   }
@@ -141,8 +156,7 @@ TEST_CASE("Speculative decoding: payload bytes are tiny in exact mode", "[e2e][i
   edge::GenerationStats stats;
   auto ids = testing::RunEdge(
       m.draft.get(), *m.tokenizer, testing::Address(*cloud),
-      Options(edge::DecodingMode::kSync, v1::VERIFICATION_MODE_EXACT, 0.7, 5, 64), "def ",
-      &stats);
+      Options(edge::DecodingMode::kSync, v1::VERIFICATION_MODE_EXACT, 0.7, 5, 64), "def ", &stats);
   REQUIRE(ids.ok());
   REQUIRE(stats.draft_tokens > 0);
   // Uplink payload per drafted token: a varint id (<= 2 bytes for a 4096

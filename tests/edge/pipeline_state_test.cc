@@ -85,7 +85,7 @@ TEST_CASE("PipelineState: a rejection flushes later chunks and bumps the epoch",
   for (int32_t id : {10, 11}) state.AddDrafted(Token(id));
   state.TakeChunk();  // seq 0: positions 2, 3
   for (int32_t id : {12, 13}) state.AddDrafted(Token(id));
-  state.TakeChunk();  // seq 1: positions 4, 5
+  state.TakeChunk();            // seq 1: positions 4, 5
   state.AddDrafted(Token(14));  // open chunk
 
   // The cloud accepts 10 and rejects 11 (position 3).
@@ -122,8 +122,7 @@ TEST_CASE("PipelineState: a rejection flushes later chunks and bumps the epoch",
   CHECK(state.committed() == std::vector<int32_t>{1, 2, 10, 99, 20, 21});
 }
 
-TEST_CASE("PipelineState: verdicts out of order or inconsistent are refused",
-          "[edge][pipeline]") {
+TEST_CASE("PipelineState: verdicts out of order or inconsistent are refused", "[edge][pipeline]") {
   PipelineState state(Options(1, 1, 8), {1});
   state.AddDrafted(Token(5));
   state.TakeChunk();

@@ -19,8 +19,12 @@
 namespace tandem::testing {
 
 // The trained draft/target pair bundled in deploy/models (issue #3).
-inline std::string DraftDir() { return base::JoinPath(TANDEM_SOURCE_DIR, "deploy/models/tandem-draft"); }
-inline std::string TargetDir() { return base::JoinPath(TANDEM_SOURCE_DIR, "deploy/models/tandem-target"); }
+inline std::string DraftDir() {
+  return base::JoinPath(TANDEM_SOURCE_DIR, "deploy/models/tandem-draft");
+}
+inline std::string TargetDir() {
+  return base::JoinPath(TANDEM_SOURCE_DIR, "deploy/models/tandem-target");
+}
 
 inline std::unique_ptr<model::LlamaModel> LoadModelOrDie(const std::string& dir) {
   model::LlamaModelOptions options;

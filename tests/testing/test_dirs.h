@@ -13,9 +13,7 @@ inline std::string TestDataDir() { return TANDEM_TEST_DATA_DIR; }
 
 // ../shared/realdata beside the checkout; absent in a user's clone, so
 // tests that need it check SharedDataAvailable() and skip with a WARN.
-inline std::string SharedRealDataDir() {
-  return base::JoinPath(TANDEM_SHARED_DIR, "realdata");
-}
+inline std::string SharedRealDataDir() { return base::JoinPath(TANDEM_SHARED_DIR, "realdata"); }
 inline bool SharedDataAvailable() { return base::FileExists(SharedRealDataDir()); }
 
 // A fresh, unique directory under /tmp for one test.

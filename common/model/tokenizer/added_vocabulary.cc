@@ -50,8 +50,7 @@ class AddedVocabulary::Matcher {
       int32_t node = 0;
       Match best{0, 0, -1};
       for (size_t i = start; i < text.size(); ++i) {
-        auto it =
-            nodes_[node].children.find(static_cast<unsigned char>(text[i]));
+        auto it = nodes_[node].children.find(static_cast<unsigned char>(text[i]));
         if (it == nodes_[node].children.end()) break;
         node = it->second;
         if (nodes_[node].value >= 0) best = {start, i + 1, nodes_[node].value};
@@ -86,8 +85,7 @@ bool IsWordChar(std::string_view text, size_t pos) {
 // Byte offset where the character ending at `end` starts.
 size_t PreviousCharStart(std::string_view text, size_t end) {
   size_t start = end - 1;
-  while (start > 0 &&
-         (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80) {
+  while (start > 0 && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80) {
     --start;
   }
   return start;
@@ -114,40 +112,32 @@ size_t WhitespaceRunEnd(std::string_view text, size_t start) {
   return start;
 }
 
-absl::StatusOr<AddedToken> ParseAddedToken(const Json& entry,
-                                           absl::string_view where) {
+absl::StatusOr<AddedToken> ParseAddedToken(const Json& entry, absl::string_view where) {
   AddedToken token;
   auto id = entry.find("id");
   if (!entry.is_object() || id == entry.end() || !id->is_number_integer() ||
-      id->get<int64_t>() < 0 ||
-      id->get<int64_t>() > std::numeric_limits<int32_t>::max()) {
+      id->get<int64_t>() < 0 || id->get<int64_t>() > std::numeric_limits<int32_t>::max()) {
     return JsonError(where, "expected an object with a non-negative \"id\"");
   }
   token.id = id->get<int32_t>();
   TANDEM_ASSIGN_OR_RETURN(token.content, JsonString(entry, "content", where));
-  TANDEM_ASSIGN_OR_RETURN(token.single_word,
-                          JsonBoolOr(entry, "single_word", false, where));
-  TANDEM_ASSIGN_OR_RETURN(token.lstrip,
-                          JsonBoolOr(entry, "lstrip", false, where));
-  TANDEM_ASSIGN_OR_RETURN(token.rstrip,
-                          JsonBoolOr(entry, "rstrip", false, where));
-  TANDEM_ASSIGN_OR_RETURN(token.normalized,
-                          JsonBoolOr(entry, "normalized", true, where));
-  TANDEM_ASSIGN_OR_RETURN(token.special,
-                          JsonBoolOr(entry, "special", false, where));
+  TANDEM_ASSIGN_OR_RETURN(token.single_word, JsonBoolOr(entry, "single_word", false, where));
+  TANDEM_ASSIGN_OR_RETURN(token.lstrip, JsonBoolOr(entry, "lstrip", false, where));
+  TANDEM_ASSIGN_OR_RETURN(token.rstrip, JsonBoolOr(entry, "rstrip", false, where));
+  TANDEM_ASSIGN_OR_RETURN(token.normalized, JsonBoolOr(entry, "normalized", true, where));
+  TANDEM_ASSIGN_OR_RETURN(token.special, JsonBoolOr(entry, "special", false, where));
   return token;
 }
 
 }  // namespace
 
-absl::StatusOr<std::vector<AddedToken>> ParseAddedTokens(
-    const Json& config, absl::string_view where) {
+absl::StatusOr<std::vector<AddedToken>> ParseAddedTokens(const Json& config,
+                                                         absl::string_view where) {
   std::vector<AddedToken> tokens;
   if (config.is_null()) return tokens;
   if (!config.is_array()) return JsonError(where, "expected an array");
   for (size_t i = 0; i < config.size(); ++i) {
-    TANDEM_ASSIGN_OR_RETURN(AddedToken token,
-                            ParseAddedToken(config[i], JsonPath(where, i)));
+    TANDEM_ASSIGN_OR_RETURN(AddedToken token, ParseAddedToken(config[i], JsonPath(where, i)));
     tokens.push_back(std::move(token));
   }
   return tokens;
@@ -181,8 +171,8 @@ absl::StatusOr<std::unique_ptr<AddedVocabulary>> AddedVocabulary::Create(
   return vocab;
 }
 
-std::vector<AddedVocabulary::Split> AddedVocabulary::FindSplits(
-    std::string_view text, const Matcher& matcher) const {
+std::vector<AddedVocabulary::Split> AddedVocabulary::FindSplits(std::string_view text,
+                                                                const Matcher& matcher) const {
   std::vector<Split> splits;
   size_t covered = 0;  // end of the last emitted split
   for (const Matcher::Match& m : matcher.Find(text)) {
@@ -190,13 +180,11 @@ std::vector<AddedVocabulary::Split> AddedVocabulary::FindSplits(
     size_t start = m.start;
     size_t end = m.end;
     if (token.single_word) {
-      const bool word_before =
-          start > 0 && IsWordChar(text, PreviousCharStart(text, start));
+      const bool word_before = start > 0 && IsWordChar(text, PreviousCharStart(text, start));
       const bool word_after = end < text.size() && IsWordChar(text, end);
       if (word_before || word_after) continue;  // inside a word: not a match
     }
-    if (token.lstrip)
-      start = std::max(WhitespaceRunStart(text, start), covered);
+    if (token.lstrip) start = std::max(WhitespaceRunStart(text, start), covered);
     if (token.rstrip) end = WhitespaceRunEnd(text, end);
     if (covered < start) splits.push_back({covered, start, -1});
     splits.push_back({start, end, m.value});
@@ -225,8 +213,7 @@ absl::StatusOr<std::vector<PreToken>> AddedVocabulary::ExtractAndNormalize(
     for (const Split& split : FindSplits(normalized, *normalized_matcher_)) {
       PreToken piece;
       piece.text = normalized.substr(split.start, split.end - split.start);
-      if (split.token_index >= 0)
-        piece.added_id = tokens_[split.token_index].id;
+      if (split.token_index >= 0) piece.added_id = tokens_[split.token_index].id;
       piece.at_input_start = raw.start == 0 && split.start == 0;
       if (!piece.text.empty()) pieces.push_back(std::move(piece));
     }

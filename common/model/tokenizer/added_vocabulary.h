@@ -27,8 +27,8 @@ struct AddedToken {
 
 // Parses "added_tokens" (null or missing: none). InvalidArgument naming
 // `where` if malformed.
-absl::StatusOr<std::vector<AddedToken>> ParseAddedTokens(
-    const Json& config, absl::string_view where);
+absl::StatusOr<std::vector<AddedToken>> ParseAddedTokens(const Json& config,
+                                                         absl::string_view where);
 
 // Finds added tokens in input text before the rest of the pipeline runs, as
 // Hugging Face's AddedVocabulary: tokens with normalized=false are matched
@@ -41,13 +41,13 @@ class AddedVocabulary {
  public:
   // `normalizer` (may be null) normalizes the patterns of normalized tokens;
   // pass the same one to Split.
-  static absl::StatusOr<std::unique_ptr<AddedVocabulary>> Create(
-      std::vector<AddedToken> tokens, const Normalizer* normalizer);
+  static absl::StatusOr<std::unique_ptr<AddedVocabulary>> Create(std::vector<AddedToken> tokens,
+                                                                 const Normalizer* normalizer);
 
   // Splits `text` (valid UTF-8) into added-token pieces (added_id set) and
   // normalized text pieces. Empty text pieces are dropped.
-  absl::StatusOr<std::vector<PreToken>> ExtractAndNormalize(
-      std::string_view text, const Normalizer* normalizer) const;
+  absl::StatusOr<std::vector<PreToken>> ExtractAndNormalize(std::string_view text,
+                                                            const Normalizer* normalizer) const;
 
   const std::vector<AddedToken>& tokens() const { return tokens_; }
 
@@ -60,8 +60,7 @@ class AddedVocabulary {
   };
 
   AddedVocabulary() = default;
-  std::vector<Split> FindSplits(std::string_view text,
-                                const Matcher& matcher) const;
+  std::vector<Split> FindSplits(std::string_view text, const Matcher& matcher) const;
 
   std::vector<AddedToken> tokens_;
   std::shared_ptr<const Matcher> raw_matcher_;

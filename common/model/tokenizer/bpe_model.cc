@@ -14,8 +14,7 @@ namespace tandem::model::tokenizer {
 namespace {
 
 uint64_t PairKey(int32_t left, int32_t right) {
-  return (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32) |
-         static_cast<uint32_t>(right);
+  return (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32) | static_cast<uint32_t>(right);
 }
 
 // A candidate merge of the symbol at `pos` with its right neighbour.
@@ -36,10 +35,10 @@ struct LaterMerge {
 // (e.g. "   " = " " + " "): the one split at a space where both parts and
 // their merge are in `vocab`. Lines with a single space split there. The
 // parts are views into `line`. On failure returns the problem.
-std::optional<std::string> SplitMergeLine(
-    absl::string_view line,
-    const absl::flat_hash_map<std::string, int32_t>& vocab, size_t prefix_len,
-    absl::string_view* left, absl::string_view* right) {
+std::optional<std::string> SplitMergeLine(absl::string_view line,
+                                          const absl::flat_hash_map<std::string, int32_t>& vocab,
+                                          size_t prefix_len, absl::string_view* left,
+                                          absl::string_view* right) {
   const size_t first = line.find(' ');
   if (first == absl::string_view::npos) {
     return absl::StrCat("merge \"", line, "\" is not of the form \"a b\"");
@@ -50,13 +49,11 @@ std::optional<std::string> SplitMergeLine(
     return std::nullopt;
   }
   int n_found = 0;
-  for (size_t pos = first; pos != absl::string_view::npos;
-       pos = line.find(' ', pos + 1)) {
+  for (size_t pos = first; pos != absl::string_view::npos; pos = line.find(' ', pos + 1)) {
     const absl::string_view a = line.substr(0, pos);
     const absl::string_view b = line.substr(pos + 1);
-    if (a.empty() || b.size() < std::max<size_t>(prefix_len, 1) ||
-        !vocab.contains(a) || !vocab.contains(b) ||
-        !vocab.contains(absl::StrCat(a, b.substr(prefix_len)))) {
+    if (a.empty() || b.size() < std::max<size_t>(prefix_len, 1) || !vocab.contains(a) ||
+        !vocab.contains(b) || !vocab.contains(absl::StrCat(a, b.substr(prefix_len)))) {
       continue;
     }
     *left = a;
@@ -72,15 +69,14 @@ std::optional<std::string> SplitMergeLine(
 
 // The two parts of one "merges" entry ("a b" or ["a", "b"]), as views into
 // `entry`; on failure returns the problem.
-std::optional<std::string> MergeParts(
-    const Json& entry, const absl::flat_hash_map<std::string, int32_t>& vocab,
-    size_t prefix_len, absl::string_view* left, absl::string_view* right) {
+std::optional<std::string> MergeParts(const Json& entry,
+                                      const absl::flat_hash_map<std::string, int32_t>& vocab,
+                                      size_t prefix_len, absl::string_view* left,
+                                      absl::string_view* right) {
   if (entry.is_string()) {
-    return SplitMergeLine(entry.get_ref<const std::string&>(), vocab,
-                          prefix_len, left, right);
+    return SplitMergeLine(entry.get_ref<const std::string&>(), vocab, prefix_len, left, right);
   }
-  if (entry.is_array() && entry.size() == 2 && entry[0].is_string() &&
-      entry[1].is_string()) {
+  if (entry.is_array() && entry.size() == 2 && entry[0].is_string() && entry[1].is_string()) {
     *left = entry[0].get_ref<const std::string&>();
     *right = entry[1].get_ref<const std::string&>();
     return std::nullopt;
@@ -90,33 +86,27 @@ std::optional<std::string> MergeParts(
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<BpeModel>> BpeModel::FromJson(
-    const Json& model, absl::string_view where) {
+absl::StatusOr<std::unique_ptr<BpeModel>> BpeModel::FromJson(const Json& model,
+                                                             absl::string_view where) {
   std::unique_ptr<BpeModel> bpe(new BpeModel());
   auto dropout = model.find("dropout");
   if (dropout != model.end() && !dropout->is_null() &&
       !(dropout->is_number() && dropout->get<double>() == 0.0)) {
-    return absl::UnimplementedError(absl::StrCat(
-        where, ": BPE dropout ", dropout->dump(),
-        " is not supported (only null or 0: it is a training option)"));
+    return absl::UnimplementedError(
+        absl::StrCat(where, ": BPE dropout ", dropout->dump(),
+                     " is not supported (only null or 0: it is a training option)"));
   }
-  TANDEM_ASSIGN_OR_RETURN(bpe->unk_token_,
-                          JsonOptionalString(model, "unk_token", where));
-  TANDEM_ASSIGN_OR_RETURN(
-      bpe->continuing_subword_prefix_,
-      JsonStringOr(model, "continuing_subword_prefix", "", where));
+  TANDEM_ASSIGN_OR_RETURN(bpe->unk_token_, JsonOptionalString(model, "unk_token", where));
+  TANDEM_ASSIGN_OR_RETURN(bpe->continuing_subword_prefix_,
+                          JsonStringOr(model, "continuing_subword_prefix", "", where));
   TANDEM_ASSIGN_OR_RETURN(bpe->end_of_word_suffix_,
                           JsonStringOr(model, "end_of_word_suffix", "", where));
-  TANDEM_ASSIGN_OR_RETURN(bpe->fuse_unk_,
-                          JsonBoolOr(model, "fuse_unk", false, where));
-  TANDEM_ASSIGN_OR_RETURN(bpe->byte_fallback_,
-                          JsonBoolOr(model, "byte_fallback", false, where));
-  TANDEM_ASSIGN_OR_RETURN(bpe->ignore_merges_,
-                          JsonBoolOr(model, "ignore_merges", false, where));
+  TANDEM_ASSIGN_OR_RETURN(bpe->fuse_unk_, JsonBoolOr(model, "fuse_unk", false, where));
+  TANDEM_ASSIGN_OR_RETURN(bpe->byte_fallback_, JsonBoolOr(model, "byte_fallback", false, where));
+  TANDEM_ASSIGN_OR_RETURN(bpe->ignore_merges_, JsonBoolOr(model, "ignore_merges", false, where));
   auto vocab = model.find("vocab");
   if (vocab == model.end() || !vocab->is_object()) {
-    return JsonError(JsonPath(where, "vocab"),
-                     "expected an object mapping each token to its id");
+    return JsonError(JsonPath(where, "vocab"), "expected an object mapping each token to its id");
   }
   TANDEM_RETURN_IF_ERROR(bpe->LoadVocab(*vocab, JsonPath(where, "vocab")));
   auto merges = model.find("merges");
@@ -134,10 +124,9 @@ absl::Status BpeModel::LoadVocab(const Json& vocab, absl::string_view where) {
   for (const auto& [token, id_json] : vocab.items()) {
     if (!id_json.is_number_integer() || id_json.get<int64_t>() < 0 ||
         id_json.get<int64_t>() > std::numeric_limits<int32_t>::max()) {
-      return JsonError(
-          where, absl::StrCat("token \"", token, "\" has id ", id_json.dump(),
-                              "; expected a non-negative "
-                              "32-bit integer"));
+      return JsonError(where, absl::StrCat("token \"", token, "\" has id ", id_json.dump(),
+                                           "; expected a non-negative "
+                                           "32-bit integer"));
     }
     const int32_t id = id_json.get<int32_t>();
     vocab_.emplace(token, id);
@@ -169,17 +158,14 @@ absl::Status BpeModel::LoadMerges(const Json& merges, absl::string_view where) {
       right_it = vocab_.find(right);
       // With a continuing_subword_prefix, "a" + "##b" merges into "ab".
       merged.assign(left.data(), left.size());
-      const absl::string_view tail =
-          right.size() >= prefix_len ? right.substr(prefix_len) : right;
+      const absl::string_view tail = right.size() >= prefix_len ? right.substr(prefix_len) : right;
       merged.append(tail.data(), tail.size());
       merged_it = vocab_.find(merged);
       if (left_it == vocab_.end() || right_it == vocab_.end()) {
-        problem = absl::StrCat("merge part \"",
-                               left_it == vocab_.end() ? left : right,
+        problem = absl::StrCat("merge part \"", left_it == vocab_.end() ? left : right,
                                "\" is not in the vocabulary");
       } else if (merged_it == vocab_.end()) {
-        problem = absl::StrCat("merge result \"", merged,
-                               "\" is not in the vocabulary");
+        problem = absl::StrCat("merge result \"", merged, "\" is not in the vocabulary");
       }
     }
     if (problem.has_value()) return JsonError(JsonPath(where, rank), *problem);
@@ -201,12 +187,9 @@ const BpeModel::Merge* BpeModel::FindMerge(int32_t left, int32_t right) const {
   return it == merges_.end() ? nullptr : &it->second;
 }
 
-absl::Status BpeModel::InitialSymbols(std::string_view word,
-                                      std::vector<Symbol>* symbols) const {
+absl::Status BpeModel::InitialSymbols(std::string_view word, std::vector<Symbol>* symbols) const {
   int32_t pending_unk = -1;  // unk id waiting to be added (fuse_unk)
-  const auto add = [symbols](int32_t id) {
-    symbols->push_back(Symbol{id, -1, -1, true});
-  };
+  const auto add = [symbols](int32_t id) { symbols->push_back(Symbol{id, -1, -1, true}); };
   std::string piece;
   size_t pos = 0;
   while (pos < word.size()) {
@@ -234,9 +217,9 @@ absl::Status BpeModel::InitialSymbols(std::string_view word,
     if (!unk_token_.has_value()) continue;  // no unk token: dropped
     auto unk = vocab_.find(*unk_token_);
     if (unk == vocab_.end()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "BPE unk_token \"", *unk_token_,
-          "\" is not in the vocabulary, but \"", piece, "\" needs it"));
+      return absl::FailedPreconditionError(absl::StrCat("BPE unk_token \"", *unk_token_,
+                                                        "\" is not in the vocabulary, but \"",
+                                                        piece, "\" needs it"));
     }
     if (pending_unk >= 0 && !fuse_unk_) add(pending_unk);
     pending_unk = unk->second;
@@ -244,8 +227,7 @@ absl::Status BpeModel::InitialSymbols(std::string_view word,
   if (pending_unk >= 0) add(pending_unk);
   for (size_t i = 0; i < symbols->size(); ++i) {
     (*symbols)[i].prev = static_cast<int32_t>(i) - 1;
-    (*symbols)[i].next =
-        i + 1 < symbols->size() ? static_cast<int32_t>(i + 1) : -1;
+    (*symbols)[i].next = i + 1 < symbols->size() ? static_cast<int32_t>(i + 1) : -1;
   }
   return absl::OkStatus();
 }
@@ -284,12 +266,10 @@ void BpeModel::MergeAll(std::vector<Symbol>* symbols) const {
   }
 }
 
-absl::Status BpeModel::Tokenize(std::string_view word,
-                                std::vector<int32_t>* ids) const {
+absl::Status BpeModel::Tokenize(std::string_view word, std::vector<int32_t>* ids) const {
   if (word.empty()) return absl::OkStatus();
   if (ignore_merges_) {
-    if (auto it = vocab_.find(absl::string_view(word.data(), word.size()));
-        it != vocab_.end()) {
+    if (auto it = vocab_.find(absl::string_view(word.data(), word.size())); it != vocab_.end()) {
       ids->push_back(it->second);
       return absl::OkStatus();
     }

@@ -29,8 +29,8 @@ class BpeModel {
   // end_of_word_suffix. InvalidArgument naming `where` if malformed (bad
   // ids, a merge whose parts or result are not in the vocabulary);
   // Unimplemented for a non-zero dropout.
-  static absl::StatusOr<std::unique_ptr<BpeModel>> FromJson(
-      const Json& model, absl::string_view where);
+  static absl::StatusOr<std::unique_ptr<BpeModel>> FromJson(const Json& model,
+                                                            absl::string_view where);
 
   // Appends the ids of `word` (one pre-token, valid UTF-8) to `ids`.
   // Characters with no token become byte-fallback tokens <0xXX> when
@@ -64,8 +64,7 @@ class BpeModel {
   BpeModel() = default;
   absl::Status LoadVocab(const Json& vocab, absl::string_view where);
   absl::Status LoadMerges(const Json& merges, absl::string_view where);
-  absl::Status InitialSymbols(std::string_view word,
-                              std::vector<Symbol>* symbols) const;
+  absl::Status InitialSymbols(std::string_view word, std::vector<Symbol>* symbols) const;
   void MergeAll(std::vector<Symbol>* symbols) const;
   const Merge* FindMerge(int32_t left, int32_t right) const;
 

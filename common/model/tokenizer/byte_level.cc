@@ -14,8 +14,7 @@ struct ByteTables {
 };
 
 bool IsPrintableByte(int b) {
-  return (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) ||
-         (b >= 0xAE && b <= 0xFF);
+  return (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
 }
 
 const ByteTables& Tables() {

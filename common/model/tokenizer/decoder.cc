@@ -132,9 +132,8 @@ class StripDecoder : public Decoder {
       for (size_t i = 0; i < start_ && view.substr(0, c.size()) == c; ++i) {
         view.remove_prefix(c.size());
       }
-      for (size_t i = 0; i < stop_ && view.size() >= c.size() &&
-                         view.substr(view.size() - c.size()) == c;
-           ++i) {
+      for (size_t i = 0;
+           i < stop_ && view.size() >= c.size() && view.substr(view.size() - c.size()) == c; ++i) {
         view.remove_suffix(c.size());
       }
       token = std::string(view);
@@ -184,60 +183,49 @@ class BpeSuffixDecoder : public Decoder {
   std::string suffix_;
 };
 
-absl::StatusOr<std::unique_ptr<Decoder>> ParseSequence(
-    const Json& config, absl::string_view where) {
-  TANDEM_ASSIGN_OR_RETURN(const Json* list,
-                          JsonArray(config, "decoders", where));
+absl::StatusOr<std::unique_ptr<Decoder>> ParseSequence(const Json& config,
+                                                       absl::string_view where) {
+  TANDEM_ASSIGN_OR_RETURN(const Json* list, JsonArray(config, "decoders", where));
   std::vector<std::unique_ptr<Decoder>> steps;
   for (size_t i = 0; i < list->size(); ++i) {
-    TANDEM_ASSIGN_OR_RETURN(
-        auto step,
-        ParseDecoder((*list)[i], JsonPath(JsonPath(where, "decoders"), i)));
+    TANDEM_ASSIGN_OR_RETURN(auto step,
+                            ParseDecoder((*list)[i], JsonPath(JsonPath(where, "decoders"), i)));
     if (step != nullptr) steps.push_back(std::move(step));
   }
   return std::make_unique<SequenceDecoder>(std::move(steps));
 }
 
-absl::StatusOr<std::unique_ptr<Decoder>> ParseReplace(const Json& config,
-                                                      absl::string_view where) {
+absl::StatusOr<std::unique_ptr<Decoder>> ParseReplace(const Json& config, absl::string_view where) {
   if (!config.contains("pattern")) {
     return JsonError(where, "missing field \"pattern\"");
   }
-  TANDEM_ASSIGN_OR_RETURN(
-      SplitPattern pattern,
-      SplitPattern::FromJson(config["pattern"], JsonPath(where, "pattern")));
-  TANDEM_ASSIGN_OR_RETURN(std::string content,
-                          JsonString(config, "content", where));
-  return std::make_unique<ReplaceDecoder>(std::move(pattern),
-                                          std::move(content));
+  TANDEM_ASSIGN_OR_RETURN(SplitPattern pattern,
+                          SplitPattern::FromJson(config["pattern"], JsonPath(where, "pattern")));
+  TANDEM_ASSIGN_OR_RETURN(std::string content, JsonString(config, "content", where));
+  return std::make_unique<ReplaceDecoder>(std::move(pattern), std::move(content));
 }
 
-absl::StatusOr<std::unique_ptr<Decoder>> ParseStrip(const Json& config,
-                                                    absl::string_view where) {
-  TANDEM_ASSIGN_OR_RETURN(std::string content,
-                          JsonChar(config, "content", " ", where));
+absl::StatusOr<std::unique_ptr<Decoder>> ParseStrip(const Json& config, absl::string_view where) {
+  TANDEM_ASSIGN_OR_RETURN(std::string content, JsonChar(config, "content", " ", where));
   TANDEM_ASSIGN_OR_RETURN(int64_t start, JsonIntOr(config, "start", 0, where));
   TANDEM_ASSIGN_OR_RETURN(int64_t stop, JsonIntOr(config, "stop", 0, where));
   if (start < 0 || stop < 0) {
     return JsonError(where, "start and stop must be non-negative");
   }
-  return std::make_unique<StripDecoder>(std::move(content),
-                                        static_cast<size_t>(start),
+  return std::make_unique<StripDecoder>(std::move(content), static_cast<size_t>(start),
                                         static_cast<size_t>(stop));
 }
 
-absl::StatusOr<std::unique_ptr<Decoder>> ParseMetaspace(
-    const Json& config, absl::string_view where) {
+absl::StatusOr<std::unique_ptr<Decoder>> ParseMetaspace(const Json& config,
+                                                        absl::string_view where) {
   TANDEM_ASSIGN_OR_RETURN(std::string replacement,
                           JsonChar(config, "replacement", "\u2581", where));
-  TANDEM_ASSIGN_OR_RETURN(
-      std::string scheme,
-      JsonStringOr(config, "prepend_scheme", "always", where));
+  TANDEM_ASSIGN_OR_RETURN(std::string scheme,
+                          JsonStringOr(config, "prepend_scheme", "always", where));
   TANDEM_ASSIGN_OR_RETURN(bool add_prefix_space,
                           JsonBoolOr(config, "add_prefix_space", true, where));
   const bool drop_in_first = scheme != "never" && add_prefix_space;
-  return std::make_unique<MetaspaceDecoder>(std::move(replacement),
-                                            drop_in_first);
+  return std::make_unique<MetaspaceDecoder>(std::move(replacement), drop_in_first);
 }
 
 }  // namespace
@@ -258,8 +246,7 @@ std::optional<unsigned char> ParseByteFallbackToken(std::string_view token) {
   return static_cast<unsigned char>(hi * 16 + lo);
 }
 
-absl::StatusOr<std::unique_ptr<Decoder>> ParseDecoder(const Json& config,
-                                                      absl::string_view where) {
+absl::StatusOr<std::unique_ptr<Decoder>> ParseDecoder(const Json& config, absl::string_view where) {
   if (config.is_null()) return std::unique_ptr<Decoder>();
   TANDEM_ASSIGN_OR_RETURN(std::string type, JsonType(config, where));
   if (type == "Sequence") return ParseSequence(config, where);
@@ -270,14 +257,13 @@ absl::StatusOr<std::unique_ptr<Decoder>> ParseDecoder(const Json& config,
   if (type == "Strip") return ParseStrip(config, where);
   if (type == "Metaspace") return ParseMetaspace(config, where);
   if (type == "BPEDecoder") {
-    TANDEM_ASSIGN_OR_RETURN(std::string suffix,
-                            JsonStringOr(config, "suffix", "</w>", where));
+    TANDEM_ASSIGN_OR_RETURN(std::string suffix, JsonStringOr(config, "suffix", "</w>", where));
     return std::make_unique<BpeSuffixDecoder>(std::move(suffix));
   }
-  return absl::UnimplementedError(absl::StrCat(
-      where, ": decoder type \"", type,
-      "\" is not supported (supported: Sequence, ByteLevel, Replace, "
-      "ByteFallback, Fuse, Strip, Metaspace, BPEDecoder)"));
+  return absl::UnimplementedError(
+      absl::StrCat(where, ": decoder type \"", type,
+                   "\" is not supported (supported: Sequence, ByteLevel, Replace, "
+                   "ByteFallback, Fuse, Strip, Metaspace, BPEDecoder)"));
 }
 
 }  // namespace tandem::model::tokenizer

@@ -37,8 +37,7 @@ class Decoder {
 // types: Sequence, ByteLevel, Replace, ByteFallback, Fuse, Strip, Metaspace,
 // BPEDecoder. Unimplemented naming the type for others (WordPiece, CTC);
 // InvalidArgument naming `where` for malformed configs.
-absl::StatusOr<std::unique_ptr<Decoder>> ParseDecoder(const Json& config,
-                                                      absl::string_view where);
+absl::StatusOr<std::unique_ptr<Decoder>> ParseDecoder(const Json& config, absl::string_view where);
 
 // If `token` is a byte-fallback token "<0xXX>" (two hex digits), its byte.
 std::optional<unsigned char> ParseByteFallbackToken(std::string_view token);

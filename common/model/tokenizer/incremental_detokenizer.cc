@@ -15,16 +15,13 @@ constexpr absl::string_view kReplacement = "\xEF\xBF\xBD";
 
 }  // namespace
 
-IncrementalDetokenizer::IncrementalDetokenizer(const Tokenizer& tokenizer,
-                                               bool skip_special_tokens)
+IncrementalDetokenizer::IncrementalDetokenizer(const Tokenizer& tokenizer, bool skip_special_tokens)
     : tokenizer_(tokenizer), skip_special_tokens_(skip_special_tokens) {}
 
-std::string IncrementalDetokenizer::DecodeRange(size_t begin,
-                                                size_t end) const {
+std::string IncrementalDetokenizer::DecodeRange(size_t begin, size_t end) const {
   // Every id in ids_ is in range, so Decode cannot fail.
   return tokenizer_
-      .Decode(absl::MakeConstSpan(ids_).subspan(begin, end - begin),
-              skip_special_tokens_)
+      .Decode(absl::MakeConstSpan(ids_).subspan(begin, end - begin), skip_special_tokens_)
       .value_or(std::string());
 }
 
@@ -34,14 +31,13 @@ std::string IncrementalDetokenizer::Push(int32_t id) {
   // A byte-fallback run decodes as a whole once it ends; any later byte can
   // still turn it into U+FFFDs. Tokens Decode drops (skipped specials,
   // unused ids) do not end a run.
-  const bool dropped = (skip_special_tokens_ && tokenizer_.IsSpecial(id)) ||
-                       tokenizer_.IdToToken(id).empty();
+  const bool dropped =
+      (skip_special_tokens_ && tokenizer_.IsSpecial(id)) || tokenizer_.IdToToken(id).empty();
   if (!dropped) in_byte_run_ = tokenizer_.IsByteFallbackPiece(id);
   if (in_byte_run_) return std::string();
   const std::string prefix_text = DecodeRange(0, read_offset_);
   const std::string new_text = DecodeRange(0, ids_.size());
-  if (new_text.size() <= prefix_text.size() ||
-      absl::EndsWith(new_text, kReplacement) ||
+  if (new_text.size() <= prefix_text.size() || absl::EndsWith(new_text, kReplacement) ||
       !absl::StartsWith(new_text, prefix_text)) {
     return std::string();
   }

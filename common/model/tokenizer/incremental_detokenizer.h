@@ -29,8 +29,7 @@ namespace tandem::model {
 // Not thread-safe (one stream per object); the tokenizer must outlive it.
 class IncrementalDetokenizer {
  public:
-  explicit IncrementalDetokenizer(const Tokenizer& tokenizer,
-                                  bool skip_special_tokens = true);
+  explicit IncrementalDetokenizer(const Tokenizer& tokenizer, bool skip_special_tokens = true);
 
   // Appends `id`; returns the text that became final (often empty). Ids
   // outside [0, vocab_size()) contribute no text (Decode would reject them).

@@ -13,11 +13,10 @@ const Json* Find(const Json& obj, absl::string_view key) {
   return &*it;
 }
 
-absl::Status WrongType(absl::string_view where, absl::string_view key,
-                       absl::string_view expected, const Json& value) {
-  return JsonError(
-      JsonPath(where, key),
-      absl::StrCat("expected ", expected, ", got ", value.type_name()));
+absl::Status WrongType(absl::string_view where, absl::string_view key, absl::string_view expected,
+                       const Json& value) {
+  return JsonError(JsonPath(where, key),
+                   absl::StrCat("expected ", expected, ", got ", value.type_name()));
 }
 
 }  // namespace
@@ -36,8 +35,7 @@ absl::Status JsonError(absl::string_view where, absl::string_view problem) {
 
 absl::StatusOr<std::string> JsonType(const Json& obj, absl::string_view where) {
   if (!obj.is_object()) {
-    return JsonError(where,
-                     absl::StrCat("expected an object, got ", obj.type_name()));
+    return JsonError(where, absl::StrCat("expected an object, got ", obj.type_name()));
   }
   const Json* type = Find(obj, "type");
   if (type == nullptr || !type->is_string()) {
@@ -67,32 +65,32 @@ absl::StatusOr<const Json*> JsonArray(const Json& obj, absl::string_view key,
 }
 
 absl::StatusOr<std::string> JsonStringOr(const Json& obj, absl::string_view key,
-                                         absl::string_view fallback,
-                                         absl::string_view where) {
+                                         absl::string_view fallback, absl::string_view where) {
   const Json* value = Find(obj, key);
   if (value == nullptr) return std::string(fallback);
   if (!value->is_string()) return WrongType(where, key, "a string", *value);
   return value->get<std::string>();
 }
 
-absl::StatusOr<std::optional<std::string>> JsonOptionalString(
-    const Json& obj, absl::string_view key, absl::string_view where) {
+absl::StatusOr<std::optional<std::string>> JsonOptionalString(const Json& obj,
+                                                              absl::string_view key,
+                                                              absl::string_view where) {
   const Json* value = Find(obj, key);
   if (value == nullptr) return std::optional<std::string>();
   if (!value->is_string()) return WrongType(where, key, "a string", *value);
   return std::optional<std::string>(value->get<std::string>());
 }
 
-absl::StatusOr<bool> JsonBoolOr(const Json& obj, absl::string_view key,
-                                bool fallback, absl::string_view where) {
+absl::StatusOr<bool> JsonBoolOr(const Json& obj, absl::string_view key, bool fallback,
+                                absl::string_view where) {
   const Json* value = Find(obj, key);
   if (value == nullptr) return fallback;
   if (!value->is_boolean()) return WrongType(where, key, "a boolean", *value);
   return value->get<bool>();
 }
 
-absl::StatusOr<int64_t> JsonIntOr(const Json& obj, absl::string_view key,
-                                  int64_t fallback, absl::string_view where) {
+absl::StatusOr<int64_t> JsonIntOr(const Json& obj, absl::string_view key, int64_t fallback,
+                                  absl::string_view where) {
   const Json* value = Find(obj, key);
   if (value == nullptr) return fallback;
   if (!value->is_number_integer()) {
@@ -102,15 +100,13 @@ absl::StatusOr<int64_t> JsonIntOr(const Json& obj, absl::string_view key,
 }
 
 absl::StatusOr<std::string> JsonChar(const Json& obj, absl::string_view key,
-                                     absl::string_view fallback,
-                                     absl::string_view where) {
+                                     absl::string_view fallback, absl::string_view where) {
   auto value = JsonStringOr(obj, key, fallback, where);
   if (!value.ok()) return value.status();
-  if (value->empty() || Utf8SequenceLength(static_cast<unsigned char>(
-                            (*value)[0])) != value->size()) {
-    return JsonError(
-        JsonPath(where, key),
-        absl::StrCat("expected exactly one character, got \"", *value, "\""));
+  if (value->empty() ||
+      Utf8SequenceLength(static_cast<unsigned char>((*value)[0])) != value->size()) {
+    return JsonError(JsonPath(where, key),
+                     absl::StrCat("expected exactly one character, got \"", *value, "\""));
   }
   return value;
 }

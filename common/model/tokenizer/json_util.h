@@ -39,20 +39,19 @@ absl::StatusOr<const Json*> JsonArray(const Json& obj, absl::string_view key,
 
 // Optional fields: `fallback` if missing or null, error if of the wrong type.
 absl::StatusOr<std::string> JsonStringOr(const Json& obj, absl::string_view key,
-                                         absl::string_view fallback,
-                                         absl::string_view where);
-absl::StatusOr<std::optional<std::string>> JsonOptionalString(
-    const Json& obj, absl::string_view key, absl::string_view where);
-absl::StatusOr<bool> JsonBoolOr(const Json& obj, absl::string_view key,
-                                bool fallback, absl::string_view where);
-absl::StatusOr<int64_t> JsonIntOr(const Json& obj, absl::string_view key,
-                                  int64_t fallback, absl::string_view where);
+                                         absl::string_view fallback, absl::string_view where);
+absl::StatusOr<std::optional<std::string>> JsonOptionalString(const Json& obj,
+                                                              absl::string_view key,
+                                                              absl::string_view where);
+absl::StatusOr<bool> JsonBoolOr(const Json& obj, absl::string_view key, bool fallback,
+                                absl::string_view where);
+absl::StatusOr<int64_t> JsonIntOr(const Json& obj, absl::string_view key, int64_t fallback,
+                                  absl::string_view where);
 
 // A string field holding exactly one Unicode character (e.g. Metaspace's
 // "replacement"), returned as its UTF-8 bytes.
 absl::StatusOr<std::string> JsonChar(const Json& obj, absl::string_view key,
-                                     absl::string_view fallback,
-                                     absl::string_view where);
+                                     absl::string_view fallback, absl::string_view where);
 
 absl::Status JsonError(absl::string_view where, absl::string_view problem);
 

@@ -18,8 +18,7 @@ class SequenceNormalizer : public Normalizer {
   explicit SequenceNormalizer(std::vector<std::unique_ptr<Normalizer>> steps)
       : steps_(std::move(steps)) {}
   absl::Status Normalize(std::string* text) const override {
-    for (const auto& step : steps_)
-      TANDEM_RETURN_IF_ERROR(step->Normalize(text));
+    for (const auto& step : steps_) TANDEM_RETURN_IF_ERROR(step->Normalize(text));
     return absl::OkStatus();
   }
 
@@ -95,8 +94,7 @@ class StripNormalizer : public Normalizer {
     if (right_) {
       while (end > begin) {
         size_t start = end - 1;
-        while (start > begin &&
-               (static_cast<unsigned char>((*text)[start]) & 0xC0) == 0x80) {
+        while (start > begin && (static_cast<unsigned char>((*text)[start]) & 0xC0) == 0x80) {
           --start;
         }
         size_t next = start;
@@ -113,10 +111,9 @@ class StripNormalizer : public Normalizer {
   bool right_;
 };
 
-absl::StatusOr<std::unique_ptr<Normalizer>> ParseSequence(
-    const Json& config, absl::string_view where) {
-  TANDEM_ASSIGN_OR_RETURN(const Json* list,
-                          JsonArray(config, "normalizers", where));
+absl::StatusOr<std::unique_ptr<Normalizer>> ParseSequence(const Json& config,
+                                                          absl::string_view where) {
+  TANDEM_ASSIGN_OR_RETURN(const Json* list, JsonArray(config, "normalizers", where));
   std::vector<std::unique_ptr<Normalizer>> steps;
   for (size_t i = 0; i < list->size(); ++i) {
     const std::string item_where = JsonPath(JsonPath(where, "normalizers"), i);
@@ -126,24 +123,21 @@ absl::StatusOr<std::unique_ptr<Normalizer>> ParseSequence(
   return std::make_unique<SequenceNormalizer>(std::move(steps));
 }
 
-absl::StatusOr<std::unique_ptr<Normalizer>> ParseReplace(
-    const Json& config, absl::string_view where) {
+absl::StatusOr<std::unique_ptr<Normalizer>> ParseReplace(const Json& config,
+                                                         absl::string_view where) {
   if (!config.contains("pattern")) {
     return JsonError(where, "missing field \"pattern\"");
   }
-  TANDEM_ASSIGN_OR_RETURN(
-      SplitPattern pattern,
-      SplitPattern::FromJson(config["pattern"], JsonPath(where, "pattern")));
-  TANDEM_ASSIGN_OR_RETURN(std::string content,
-                          JsonString(config, "content", where));
-  return std::make_unique<ReplaceNormalizer>(std::move(pattern),
-                                             std::move(content));
+  TANDEM_ASSIGN_OR_RETURN(SplitPattern pattern,
+                          SplitPattern::FromJson(config["pattern"], JsonPath(where, "pattern")));
+  TANDEM_ASSIGN_OR_RETURN(std::string content, JsonString(config, "content", where));
+  return std::make_unique<ReplaceNormalizer>(std::move(pattern), std::move(content));
 }
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Normalizer>> ParseNormalizer(
-    const Json& config, absl::string_view where) {
+absl::StatusOr<std::unique_ptr<Normalizer>> ParseNormalizer(const Json& config,
+                                                            absl::string_view where) {
   if (config.is_null()) return std::unique_ptr<Normalizer>();
   TANDEM_ASSIGN_OR_RETURN(std::string type, JsonType(config, where));
   if (type == "Sequence") return ParseSequence(config, where);
@@ -151,22 +145,19 @@ absl::StatusOr<std::unique_ptr<Normalizer>> ParseNormalizer(
   if (type == "NFD") return std::make_unique<NfdNormalizer>();
   if (type == "Lowercase") return std::make_unique<LowercaseNormalizer>();
   if (type == "Prepend") {
-    TANDEM_ASSIGN_OR_RETURN(std::string prefix,
-                            JsonString(config, "prepend", where));
+    TANDEM_ASSIGN_OR_RETURN(std::string prefix, JsonString(config, "prepend", where));
     return std::make_unique<PrependNormalizer>(std::move(prefix));
   }
   if (type == "Replace") return ParseReplace(config, where);
   if (type == "Strip") {
-    TANDEM_ASSIGN_OR_RETURN(bool left,
-                            JsonBoolOr(config, "strip_left", true, where));
-    TANDEM_ASSIGN_OR_RETURN(bool right,
-                            JsonBoolOr(config, "strip_right", true, where));
+    TANDEM_ASSIGN_OR_RETURN(bool left, JsonBoolOr(config, "strip_left", true, where));
+    TANDEM_ASSIGN_OR_RETURN(bool right, JsonBoolOr(config, "strip_right", true, where));
     return std::make_unique<StripNormalizer>(left, right);
   }
-  return absl::UnimplementedError(absl::StrCat(
-      where, ": normalizer type \"", type,
-      "\" is not supported (supported: Sequence, NFC, NFD, Prepend, Replace, "
-      "Lowercase, Strip)"));
+  return absl::UnimplementedError(
+      absl::StrCat(where, ": normalizer type \"", type,
+                   "\" is not supported (supported: Sequence, NFC, NFD, Prepend, Replace, "
+                   "Lowercase, Strip)"));
 }
 
 }  // namespace tandem::model::tokenizer

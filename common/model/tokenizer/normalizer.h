@@ -27,8 +27,8 @@ class Normalizer {
 // Strip. Unimplemented naming the type for the others (NFKC, NFKD,
 // BertNormalizer, StripAccents, Precompiled, ...); InvalidArgument naming
 // `where` for malformed configs.
-absl::StatusOr<std::unique_ptr<Normalizer>> ParseNormalizer(
-    const Json& config, absl::string_view where);
+absl::StatusOr<std::unique_ptr<Normalizer>> ParseNormalizer(const Json& config,
+                                                            absl::string_view where);
 
 }  // namespace tandem::model::tokenizer
 

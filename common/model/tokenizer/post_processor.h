@@ -23,8 +23,7 @@ struct SpecialTokenWrap {
 // a Sequence of ByteLevel and at most one of the others.
 // Unimplemented naming the type for others; InvalidArgument naming `where`
 // for malformed configs.
-absl::StatusOr<SpecialTokenWrap> ParsePostProcessor(const Json& config,
-                                                    absl::string_view where);
+absl::StatusOr<SpecialTokenWrap> ParsePostProcessor(const Json& config, absl::string_view where);
 
 }  // namespace tandem::model::tokenizer
 

@@ -42,8 +42,8 @@ class PreTokenizer {
 // behaviors, invert), ByteLevel, Metaspace, Digits, Punctuation, Whitespace,
 // WhitespaceSplit, CharDelimiterSplit. Unimplemented naming the type for
 // others; InvalidArgument naming `where` for malformed configs.
-absl::StatusOr<std::unique_ptr<PreTokenizer>> ParsePreTokenizer(
-    const Json& config, absl::string_view where);
+absl::StatusOr<std::unique_ptr<PreTokenizer>> ParsePreTokenizer(const Json& config,
+                                                                absl::string_view where);
 
 // The regex ByteLevel splits with when use_regex is true (GPT-2's).
 inline constexpr char kGpt2SplitRegex[] =

@@ -12,8 +12,7 @@
 namespace tandem::model::tokenizer {
 namespace {
 
-constexpr char kWordClassBody[] =
-    "\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\p{Join_Control}";
+constexpr char kWordClassBody[] = "\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\p{Join_Control}";
 
 std::string PcreErrorMessage(int code) {
   PCRE2_UCHAR buffer[256];
@@ -31,15 +30,13 @@ using MatchData = std::unique_ptr<pcre2_match_data, MatchDataDeleter>;
 
 // Runs one match attempt; falls back from JIT to the interpreter when the
 // JIT stack is too small for this subject (the interpreter uses the heap).
-int RunMatch(pcre2_code* code, bool jit, std::string_view text, size_t start,
-             uint32_t options, pcre2_match_data* data) {
+int RunMatch(pcre2_code* code, bool jit, std::string_view text, size_t start, uint32_t options,
+             pcre2_match_data* data) {
   const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
   options |= PCRE2_NO_UTF_CHECK;  // callers pass valid UTF-8
-  int rc =
-      pcre2_match(code, subject, text.size(), start, options, data, nullptr);
+  int rc = pcre2_match(code, subject, text.size(), start, options, data, nullptr);
   if (jit && rc == PCRE2_ERROR_JIT_STACKLIMIT) {
-    rc = pcre2_match(code, subject, text.size(), start, options | PCRE2_NO_JIT,
-                     data, nullptr);
+    rc = pcre2_match(code, subject, text.size(), start, options | PCRE2_NO_JIT, data, nullptr);
   }
   return rc;
 }
@@ -61,8 +58,7 @@ std::string TranslateOnigurumaPattern(std::string_view pattern) {
       } else if (e == 'S') {
         out += "\\P{White_Space}";
       } else if (e == 'w') {
-        out += in_class ? std::string(kWordClassBody)
-                        : absl::StrCat("[", kWordClassBody, "]");
+        out += in_class ? std::string(kWordClassBody) : absl::StrCat("[", kWordClassBody, "]");
       } else if (e == 'W' && !in_class) {
         out += absl::StrCat("[^", kWordClassBody, "]");
       } else if (e == 'u' && i + 4 < pattern.size() &&
@@ -95,19 +91,17 @@ std::string TranslateOnigurumaPattern(std::string_view pattern) {
   return out;
 }
 
-absl::StatusOr<std::unique_ptr<Regex>> Regex::Compile(
-    std::string_view pattern) {
+absl::StatusOr<std::unique_ptr<Regex>> Regex::Compile(std::string_view pattern) {
   const std::string translated = TranslateOnigurumaPattern(pattern);
   int error = 0;
   PCRE2_SIZE error_offset = 0;
-  pcre2_code* code = pcre2_compile(
-      reinterpret_cast<PCRE2_SPTR>(translated.data()), translated.size(),
-      PCRE2_UTF | PCRE2_UCP, &error, &error_offset, nullptr);
+  pcre2_code* code =
+      pcre2_compile(reinterpret_cast<PCRE2_SPTR>(translated.data()), translated.size(),
+                    PCRE2_UTF | PCRE2_UCP, &error, &error_offset, nullptr);
   if (code == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "regex \"", std::string(pattern),
-        "\" does not compile: ", PcreErrorMessage(error), " at offset ",
-        error_offset, " of the translated pattern \"", translated, "\""));
+        "regex \"", std::string(pattern), "\" does not compile: ", PcreErrorMessage(error),
+        " at offset ", error_offset, " of the translated pattern \"", translated, "\""));
   }
   const bool jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
   return std::unique_ptr<Regex>(new Regex(std::string(pattern), code, jit));
@@ -118,8 +112,7 @@ Regex::Regex(std::string pattern, pcre2_real_code_8* code, bool jit)
 
 Regex::~Regex() { pcre2_code_free(code_); }
 
-absl::StatusOr<std::vector<ByteRange>> Regex::FindAll(
-    std::string_view text) const {
+absl::StatusOr<std::vector<ByteRange>> Regex::FindAll(std::string_view text) const {
   std::vector<ByteRange> matches;
   MatchData data(pcre2_match_data_create_from_pattern(code_, nullptr));
   if (data == nullptr) return absl::ResourceExhaustedError("pcre2 match data");
@@ -130,9 +123,8 @@ absl::StatusOr<std::vector<ByteRange>> Regex::FindAll(
     const int rc = RunMatch(code_, jit_, text, start, 0, data.get());
     if (rc == PCRE2_ERROR_NOMATCH) break;
     if (rc < 0) {
-      return absl::InternalError(
-          absl::StrCat("regex \"", pattern_, "\" failed on a ", text.size(),
-                       "-byte input: ", PcreErrorMessage(rc)));
+      return absl::InternalError(absl::StrCat("regex \"", pattern_, "\" failed on a ", text.size(),
+                                              "-byte input: ", PcreErrorMessage(rc)));
     }
     const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(data.get());
     const size_t match_start = ovector[0];

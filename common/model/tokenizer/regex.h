@@ -31,8 +31,7 @@ class Regex {
  public:
   // InvalidArgument naming the pattern and PCRE2's message if it does not
   // compile.
-  static absl::StatusOr<std::unique_ptr<Regex>> Compile(
-      std::string_view pattern);
+  static absl::StatusOr<std::unique_ptr<Regex>> Compile(std::string_view pattern);
 
   ~Regex();
   Regex(const Regex&) = delete;

@@ -7,8 +7,7 @@
 
 namespace tandem::model::tokenizer {
 
-absl::StatusOr<SplitPattern> SplitPattern::FromJson(const Json& pattern,
-                                                    absl::string_view where) {
+absl::StatusOr<SplitPattern> SplitPattern::FromJson(const Json& pattern, absl::string_view where) {
   if (pattern.is_object() && pattern.size() == 1) {
     const auto it = pattern.begin();
     const std::string& kind = it.key();
@@ -41,8 +40,7 @@ absl::StatusOr<SplitPattern> SplitPattern::FromRegex(std::string_view regex) {
   return pattern;
 }
 
-absl::StatusOr<std::vector<ByteRange>> SplitPattern::FindAll(
-    std::string_view text) const {
+absl::StatusOr<std::vector<ByteRange>> SplitPattern::FindAll(std::string_view text) const {
   if (regex_ != nullptr) return regex_->FindAll(text);
   std::vector<ByteRange> matches;
   if (literal_.empty()) return matches;  // HF: an empty pattern never matches
@@ -54,8 +52,7 @@ absl::StatusOr<std::vector<ByteRange>> SplitPattern::FindAll(
   return matches;
 }
 
-absl::StatusOr<std::vector<PatternPiece>> SplitPattern::FindPieces(
-    std::string_view text) const {
+absl::StatusOr<std::vector<PatternPiece>> SplitPattern::FindPieces(std::string_view text) const {
   std::vector<PatternPiece> pieces;
   if (text.empty()) {
     pieces.push_back({{0, 0}, false});
@@ -73,8 +70,8 @@ absl::StatusOr<std::vector<PatternPiece>> SplitPattern::FindPieces(
   return pieces;
 }
 
-absl::StatusOr<std::string> SplitPattern::ReplaceAll(
-    std::string_view text, std::string_view content) const {
+absl::StatusOr<std::string> SplitPattern::ReplaceAll(std::string_view text,
+                                                     std::string_view content) const {
   auto matches = FindAll(text);
   if (!matches.ok()) return matches.status();
   std::string out;
@@ -89,8 +86,7 @@ absl::StatusOr<std::string> SplitPattern::ReplaceAll(
   return out;
 }
 
-absl::StatusOr<SplitBehavior> ParseSplitBehavior(absl::string_view name,
-                                                 absl::string_view where) {
+absl::StatusOr<SplitBehavior> ParseSplitBehavior(absl::string_view name, absl::string_view where) {
   if (name == "Removed") return SplitBehavior::kRemoved;
   if (name == "Isolated") return SplitBehavior::kIsolated;
   if (name == "MergedWithPrevious") return SplitBehavior::kMergedWithPrevious;
@@ -102,8 +98,8 @@ absl::StatusOr<SplitBehavior> ParseSplitBehavior(absl::string_view name,
                                        "Contiguous)"));
 }
 
-std::vector<ByteRange> ApplySplitBehavior(std::vector<PatternPiece> pieces,
-                                          SplitBehavior behavior, bool invert) {
+std::vector<ByteRange> ApplySplitBehavior(std::vector<PatternPiece> pieces, SplitBehavior behavior,
+                                          bool invert) {
   if (invert) {
     for (PatternPiece& p : pieces) p.is_match = !p.is_match;
   }

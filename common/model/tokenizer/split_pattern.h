@@ -25,8 +25,7 @@ struct PatternPiece {
 class SplitPattern {
  public:
   // `where` names the JSON location for errors.
-  static absl::StatusOr<SplitPattern> FromJson(const Json& pattern,
-                                               absl::string_view where);
+  static absl::StatusOr<SplitPattern> FromJson(const Json& pattern, absl::string_view where);
   static SplitPattern Literal(std::string text);
   static absl::StatusOr<SplitPattern> FromRegex(std::string_view regex);
 
@@ -35,12 +34,10 @@ class SplitPattern {
 
   // The matches and the gaps between them, covering all of `text` (a single
   // non-match piece {0,0} for empty text), as HF's find_matches.
-  absl::StatusOr<std::vector<PatternPiece>> FindPieces(
-      std::string_view text) const;
+  absl::StatusOr<std::vector<PatternPiece>> FindPieces(std::string_view text) const;
 
   // Replaces every match by `content`.
-  absl::StatusOr<std::string> ReplaceAll(std::string_view text,
-                                         std::string_view content) const;
+  absl::StatusOr<std::string> ReplaceAll(std::string_view text, std::string_view content) const;
 
  private:
   std::string literal_;
@@ -57,14 +54,13 @@ enum class SplitBehavior {
 };
 
 // Parses "Removed", "Isolated", ...; InvalidArgument naming `where`.
-absl::StatusOr<SplitBehavior> ParseSplitBehavior(absl::string_view name,
-                                                 absl::string_view where);
+absl::StatusOr<SplitBehavior> ParseSplitBehavior(absl::string_view name, absl::string_view where);
 
 // Applies `behavior` to `pieces` (from FindPieces; `invert` swaps which
 // pieces are delimiters) and returns the ranges to keep, in order. Ranges
 // may be empty; callers drop empty pieces.
-std::vector<ByteRange> ApplySplitBehavior(std::vector<PatternPiece> pieces,
-                                          SplitBehavior behavior, bool invert);
+std::vector<ByteRange> ApplySplitBehavior(std::vector<PatternPiece> pieces, SplitBehavior behavior,
+                                          bool invert);
 
 }  // namespace tandem::model::tokenizer
 

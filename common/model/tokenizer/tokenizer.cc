@@ -23,19 +23,16 @@ namespace {
 using tokenizer::Json;
 using tokenizer::JsonError;
 
-absl::StatusOr<Json> ParseJsonObject(std::string_view text,
-                                     absl::string_view name) {
+absl::StatusOr<Json> ParseJsonObject(std::string_view text, absl::string_view name) {
   Json json;
   try {
     json = Json::parse(text.begin(), text.end());
   } catch (const Json::exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(name, ": not valid JSON: ", e.what()));
+    return absl::InvalidArgumentError(absl::StrCat(name, ": not valid JSON: ", e.what()));
   }
   if (!json.is_object()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(name, ": expected a JSON object at the top level, got ",
-                     json.type_name()));
+        absl::StrCat(name, ": expected a JSON object at the top level, got ", json.type_name()));
   }
   return json;
 }
@@ -43,13 +40,11 @@ absl::StatusOr<Json> ParseJsonObject(std::string_view text,
 // The model type: "type" if present, else what HF's untagged
 // deserialization would pick from the fields present.
 std::string ModelType(const Json& model) {
-  if (auto type = model.find("type");
-      type != model.end() && type->is_string()) {
+  if (auto type = model.find("type"); type != model.end() && type->is_string()) {
     return type->get<std::string>();
   }
   if (model.contains("merges")) return "BPE";
-  if (auto vocab = model.find("vocab");
-      vocab != model.end() && vocab->is_array()) {
+  if (auto vocab = model.find("vocab"); vocab != model.end() && vocab->is_array()) {
     return "Unigram";
   }
   if (model.contains("max_input_chars_per_word")) return "WordPiece";
@@ -57,14 +52,11 @@ std::string ModelType(const Json& model) {
 }
 
 // A config token: "text", {"content": "text", ...} or null.
-absl::StatusOr<std::optional<std::string>> ConfigToken(
-    const Json& value, absl::string_view where) {
+absl::StatusOr<std::optional<std::string>> ConfigToken(const Json& value, absl::string_view where) {
   if (value.is_null()) return std::optional<std::string>();
-  if (value.is_string())
-    return std::optional<std::string>(value.get<std::string>());
+  if (value.is_string()) return std::optional<std::string>(value.get<std::string>());
   if (value.is_object()) {
-    TANDEM_ASSIGN_OR_RETURN(std::string content,
-                            tokenizer::JsonString(value, "content", where));
+    TANDEM_ASSIGN_OR_RETURN(std::string content, tokenizer::JsonString(value, "content", where));
     return std::optional<std::string>(std::move(content));
   }
   return JsonError(where, absl::StrCat("expected a string, an object with "
@@ -97,8 +89,7 @@ class Fnv1a {
 Tokenizer::Tokenizer() = default;
 Tokenizer::~Tokenizer() = default;
 
-absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromDirectory(
-    const std::string& dir) {
+absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromDirectory(const std::string& dir) {
   const std::string json_path = base::JoinPath(dir, "tokenizer.json");
   TANDEM_ASSIGN_OR_RETURN(std::string json, base::ReadFileToString(json_path));
   const std::string config_path = base::JoinPath(dir, "tokenizer_config.json");
@@ -114,59 +105,46 @@ absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromDirectory(
 absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::FromJson(
     std::string_view tokenizer_json, std::string_view tokenizer_config_json) {
   std::unique_ptr<Tokenizer> tokenizer(new Tokenizer());
-  TANDEM_RETURN_IF_ERROR(tokenizer->Init(tokenizer_json, tokenizer_config_json,
-                                         "tokenizer.json",
+  TANDEM_RETURN_IF_ERROR(tokenizer->Init(tokenizer_json, tokenizer_config_json, "tokenizer.json",
                                          "tokenizer_config.json"));
   return tokenizer;
 }
 
 absl::Status Tokenizer::Init(std::string_view tokenizer_json,
-                             std::string_view tokenizer_config_json,
-                             absl::string_view json_name,
+                             std::string_view tokenizer_config_json, absl::string_view json_name,
                              absl::string_view config_name) {
-  TANDEM_ASSIGN_OR_RETURN(Json json,
-                          ParseJsonObject(tokenizer_json, json_name));
+  TANDEM_ASSIGN_OR_RETURN(Json json, ParseJsonObject(tokenizer_json, json_name));
   auto model = json.find("model");
   if (model == json.end() || !model->is_object()) {
     return JsonError(json_name, "missing object \"model\"");
   }
   const std::string model_type = ModelType(*model);
   if (model_type != "BPE") {
-    return absl::UnimplementedError(
-        absl::StrCat(json_name, ": model type \"", model_type,
-                     "\" is not supported (supported: BPE)"));
+    return absl::UnimplementedError(absl::StrCat(json_name, ": model type \"", model_type,
+                                                 "\" is not supported (supported: BPE)"));
   }
   const auto field = [&json](const char* key) -> const Json& {
     static const Json* const kNull = new Json(nullptr);
     auto it = json.find(key);
     return it == json.end() ? *kNull : *it;
   };
-  const auto where = [json_name](const char* key) {
-    return absl::StrCat(json_name, ": ", key);
-  };
+  const auto where = [json_name](const char* key) { return absl::StrCat(json_name, ": ", key); };
+  TANDEM_ASSIGN_OR_RETURN(model_, tokenizer::BpeModel::FromJson(*model, where("model")));
+  TANDEM_ASSIGN_OR_RETURN(normalizer_,
+                          tokenizer::ParseNormalizer(field("normalizer"), where("normalizer")));
   TANDEM_ASSIGN_OR_RETURN(
-      model_, tokenizer::BpeModel::FromJson(*model, where("model")));
-  TANDEM_ASSIGN_OR_RETURN(
-      normalizer_,
-      tokenizer::ParseNormalizer(field("normalizer"), where("normalizer")));
-  TANDEM_ASSIGN_OR_RETURN(pre_tokenizer_,
-                          tokenizer::ParsePreTokenizer(field("pre_tokenizer"),
-                                                       where("pre_tokenizer")));
-  TANDEM_ASSIGN_OR_RETURN(
-      decoder_, tokenizer::ParseDecoder(field("decoder"), where("decoder")));
+      pre_tokenizer_, tokenizer::ParsePreTokenizer(field("pre_tokenizer"), where("pre_tokenizer")));
+  TANDEM_ASSIGN_OR_RETURN(decoder_, tokenizer::ParseDecoder(field("decoder"), where("decoder")));
   TANDEM_ASSIGN_OR_RETURN(
       tokenizer::SpecialTokenWrap wrap,
-      tokenizer::ParsePostProcessor(field("post_processor"),
-                                    where("post_processor")));
-  TANDEM_ASSIGN_OR_RETURN(std::vector<tokenizer::AddedToken> added,
-                          tokenizer::ParseAddedTokens(field("added_tokens"),
-                                                      where("added_tokens")));
+      tokenizer::ParsePostProcessor(field("post_processor"), where("post_processor")));
   TANDEM_ASSIGN_OR_RETURN(
-      added_vocabulary_,
-      tokenizer::AddedVocabulary::Create(std::move(added), normalizer_.get()));
+      std::vector<tokenizer::AddedToken> added,
+      tokenizer::ParseAddedTokens(field("added_tokens"), where("added_tokens")));
+  TANDEM_ASSIGN_OR_RETURN(added_vocabulary_,
+                          tokenizer::AddedVocabulary::Create(std::move(added), normalizer_.get()));
   TANDEM_RETURN_IF_ERROR(BuildVocabulary());
-  TANDEM_RETURN_IF_ERROR(
-      ApplyPostProcessor(std::move(wrap), where("post_processor")));
+  TANDEM_RETURN_IF_ERROR(ApplyPostProcessor(std::move(wrap), where("post_processor")));
   return ApplyConfig(tokenizer_config_json, config_name);
 }
 
@@ -198,9 +176,7 @@ absl::Status Tokenizer::BuildVocabulary() {
   id_to_token_.assign(vocab_size_, std::string());
   is_special_.assign(vocab_size_, 0);
   is_byte_fallback_.assign(vocab_size_, 0);
-  model_->ForEachToken([this](int32_t id, const std::string& token) {
-    id_to_token_[id] = token;
-  });
+  model_->ForEachToken([this](int32_t id, const std::string& token) { id_to_token_[id] = token; });
   absl::flat_hash_map<std::string, bool> special_contents;
   for (const tokenizer::AddedToken& token : added_vocabulary_->tokens()) {
     id_to_token_[token.id] = token.content;
@@ -213,46 +189,39 @@ absl::Status Tokenizer::BuildVocabulary() {
     // HF decides "special" by token text, whichever id it comes from.
     is_special_[id] = special_contents.contains(id_to_token_[id]);
     is_byte_fallback_[id] =
-        byte_fallback &&
-        tokenizer::ParseByteFallbackToken(id_to_token_[id]).has_value();
+        byte_fallback && tokenizer::ParseByteFallbackToken(id_to_token_[id]).has_value();
   }
   return absl::OkStatus();
 }
 
-absl::Status Tokenizer::ApplyConfig(std::string_view config_json,
-                                    absl::string_view config_name) {
+absl::Status Tokenizer::ApplyConfig(std::string_view config_json, absl::string_view config_name) {
   if (config_json.empty()) return absl::OkStatus();
-  TANDEM_ASSIGN_OR_RETURN(Json config,
-                          ParseJsonObject(config_json, config_name));
+  TANDEM_ASSIGN_OR_RETURN(Json config, ParseJsonObject(config_json, config_name));
   for (const bool bos : {true, false}) {
     const char* token_key = bos ? "bos_token" : "eos_token";
     const char* add_key = bos ? "add_bos_token" : "add_eos_token";
     std::optional<int32_t>& id = bos ? bos_id_ : eos_id_;
     const std::string where = absl::StrCat(config_name, ": ", token_key);
     if (auto it = config.find(token_key); it != config.end()) {
-      TANDEM_ASSIGN_OR_RETURN(std::optional<std::string> token,
-                              ConfigToken(*it, where));
+      TANDEM_ASSIGN_OR_RETURN(std::optional<std::string> token, ConfigToken(*it, where));
       id.reset();
       if (token.has_value()) {
         id = TokenToId(*token);
         if (!id.has_value()) {
-          return JsonError(where, absl::StrCat("token \"", *token,
-                                               "\" is not in the vocabulary"));
+          return JsonError(where, absl::StrCat("token \"", *token, "\" is not in the vocabulary"));
         }
       }
     }
     if (auto it = config.find(add_key); it != config.end() && !it->is_null()) {
       if (!it->is_boolean()) {
-        return JsonError(absl::StrCat(config_name, ": ", add_key),
-                         "expected a boolean");
+        return JsonError(absl::StrCat(config_name, ": ", add_key), "expected a boolean");
       }
       std::vector<int32_t>& side = bos ? prefix_ids_ : suffix_ids_;
       side.clear();
       if (it->get<bool>()) {
         if (!id.has_value()) {
-          return JsonError(
-              absl::StrCat(config_name, ": ", add_key),
-              absl::StrCat("is true but ", token_key, " is not set"));
+          return JsonError(absl::StrCat(config_name, ": ", add_key),
+                           absl::StrCat("is true but ", token_key, " is not set"));
         }
         side.push_back(*id);
       }
@@ -261,17 +230,15 @@ absl::Status Tokenizer::ApplyConfig(std::string_view config_json,
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<int32_t>> Tokenizer::Encode(
-    std::string_view text, bool add_special_tokens) const {
-  if (const size_t bad = tokenizer::FindInvalidUtf8(text);
-      bad != std::string_view::npos) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Encode: text is not valid UTF-8 (ill-formed sequence at byte ", bad,
-        " of ", text.size(), ")"));
+absl::StatusOr<std::vector<int32_t>> Tokenizer::Encode(std::string_view text,
+                                                       bool add_special_tokens) const {
+  if (const size_t bad = tokenizer::FindInvalidUtf8(text); bad != std::string_view::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Encode: text is not valid UTF-8 (ill-formed sequence at byte ", bad, " of ",
+                     text.size(), ")"));
   }
-  TANDEM_ASSIGN_OR_RETURN(
-      std::vector<tokenizer::PreToken> pieces,
-      added_vocabulary_->ExtractAndNormalize(text, normalizer_.get()));
+  TANDEM_ASSIGN_OR_RETURN(std::vector<tokenizer::PreToken> pieces,
+                          added_vocabulary_->ExtractAndNormalize(text, normalizer_.get()));
   if (pre_tokenizer_ != nullptr) {
     TANDEM_RETURN_IF_ERROR(pre_tokenizer_->PreTokenize(&pieces));
   }
@@ -299,9 +266,9 @@ absl::StatusOr<std::string> Tokenizer::Decode(absl::Span<const int32_t> ids,
   tokens.reserve(ids.size());
   for (const int32_t id : ids) {
     if (id < 0 || id >= vocab_size_) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "Decode: token id ", id, " is out of range: the vocabulary has ",
-          vocab_size_, " ids [0, ", vocab_size_, ")"));
+      return absl::InvalidArgumentError(absl::StrCat("Decode: token id ", id,
+                                                     " is out of range: the vocabulary has ",
+                                                     vocab_size_, " ids [0, ", vocab_size_, ")"));
     }
     if (id_to_token_[id].empty()) continue;  // an unused id: HF skips it
     if (skip_special_tokens && is_special_[id]) continue;
@@ -313,8 +280,7 @@ absl::StatusOr<std::string> Tokenizer::Decode(absl::Span<const int32_t> ids,
 }
 
 std::optional<int32_t> Tokenizer::TokenToId(std::string_view token) const {
-  if (auto it =
-          added_token_ids_.find(absl::string_view(token.data(), token.size()));
+  if (auto it = added_token_ids_.find(absl::string_view(token.data(), token.size()));
       it != added_token_ids_.end()) {
     return it->second;
   }

@@ -55,8 +55,7 @@ class Tokenizer {
   // types, merges not in the vocabulary, ...), Unimplemented for a model
   // or component type this library does not support (the message names it
   // and lists the supported ones).
-  static absl::StatusOr<std::unique_ptr<Tokenizer>> FromDirectory(
-      const std::string& dir);
+  static absl::StatusOr<std::unique_ptr<Tokenizer>> FromDirectory(const std::string& dir);
 
   // As FromDirectory, from the files' contents. `tokenizer_config_json` may
   // be empty (no config). It may set add_bos_token, add_eos_token,
@@ -73,15 +72,13 @@ class Tokenizer {
   // where the config does not set one of them, the post_processor decides
   // that side (e.g. TemplateProcessing "<s> $A"). InvalidArgument if `text`
   // is not valid UTF-8 (names the byte offset).
-  absl::StatusOr<std::vector<int32_t>> Encode(std::string_view text,
-                                              bool add_special_tokens) const;
+  absl::StatusOr<std::vector<int32_t>> Encode(std::string_view text, bool add_special_tokens) const;
 
   // Text of `ids`. skip_special_tokens drops added tokens marked special.
   // Invalid UTF-8 from byte tokens decodes to U+FFFD as in Hugging Face.
   // InvalidArgument naming the id and vocab_size() for an id outside
   // [0, vocab_size()); ids inside the range with no token are skipped.
-  absl::StatusOr<std::string> Decode(absl::Span<const int32_t> ids,
-                                     bool skip_special_tokens) const;
+  absl::StatusOr<std::string> Decode(absl::Span<const int32_t> ids, bool skip_special_tokens) const;
 
   // Largest id of the model vocabulary and the added tokens, plus one.
   int32_t vocab_size() const { return vocab_size_; }
@@ -113,14 +110,11 @@ class Tokenizer {
 
  private:
   Tokenizer();
-  absl::Status Init(std::string_view tokenizer_json,
-                    std::string_view tokenizer_config_json,
+  absl::Status Init(std::string_view tokenizer_json, std::string_view tokenizer_config_json,
                     absl::string_view json_name, absl::string_view config_name);
   absl::Status BuildVocabulary();
-  absl::Status ApplyPostProcessor(tokenizer::SpecialTokenWrap wrap,
-                                  absl::string_view where);
-  absl::Status ApplyConfig(std::string_view config_json,
-                           absl::string_view config_name);
+  absl::Status ApplyPostProcessor(tokenizer::SpecialTokenWrap wrap, absl::string_view where);
+  absl::Status ApplyConfig(std::string_view config_json, absl::string_view config_name);
 
   std::unique_ptr<tokenizer::Normalizer> normalizer_;
   std::unique_ptr<tokenizer::PreTokenizer> pre_tokenizer_;

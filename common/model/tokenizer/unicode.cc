@@ -22,9 +22,8 @@ constexpr char32_t kSCount = kLCount * kNCount;
 
 // True if every byte of `text` is below `limit`.
 bool AllBytesBelow(std::string_view text, unsigned char limit) {
-  return std::all_of(text.begin(), text.end(), [limit](char c) {
-    return static_cast<unsigned char>(c) < limit;
-  });
+  return std::all_of(text.begin(), text.end(),
+                     [limit](char c) { return static_cast<unsigned char>(c) < limit; });
 }
 
 // Text made only of code points below U+0300 (UTF-8 lead bytes < 0xCC) is
@@ -35,9 +34,9 @@ constexpr unsigned char kNfdInertBelow = 0x80;
 
 const Decomposition* FindDecomposition(char32_t cp) {
   const Decomposition* end = kDecompositions + kNumDecompositions;
-  const Decomposition* it = std::lower_bound(
-      kDecompositions, end, cp,
-      [](const Decomposition& d, char32_t value) { return d.cp < value; });
+  const Decomposition* it =
+      std::lower_bound(kDecompositions, end, cp,
+                       [](const Decomposition& d, char32_t value) { return d.cp < value; });
   return it != end && it->cp == cp ? it : nullptr;
 }
 
@@ -69,10 +68,9 @@ void CanonicalOrder(std::u32string* cps) {
     }
     size_t j = i;
     while (j < cps->size() && CanonicalCombiningClass((*cps)[j]) != 0) ++j;
-    std::stable_sort(
-        cps->begin() + i, cps->begin() + j, [](char32_t a, char32_t b) {
-          return CanonicalCombiningClass(a) < CanonicalCombiningClass(b);
-        });
+    std::stable_sort(cps->begin() + i, cps->begin() + j, [](char32_t a, char32_t b) {
+      return CanonicalCombiningClass(a) < CanonicalCombiningClass(b);
+    });
     i = j;
   }
 }
@@ -92,18 +90,16 @@ char32_t Compose(char32_t first, char32_t second) {
       second < kVBase + kVCount) {
     return kSBase + ((first - kLBase) * kVCount + (second - kVBase)) * kTCount;
   }
-  if (first >= kSBase && first < kSBase + kSCount &&
-      (first - kSBase) % kTCount == 0 && second > kTBase &&
-      second < kTBase + kTCount) {
+  if (first >= kSBase && first < kSBase + kSCount && (first - kSBase) % kTCount == 0 &&
+      second > kTBase && second < kTBase + kTCount) {
     return first + (second - kTBase);
   }
   const Composition* end = kCompositions + kNumCompositions;
-  const Composition* it = std::lower_bound(
-      kCompositions, end, std::make_pair(first, second),
-      [](const Composition& c, const std::pair<char32_t, char32_t>& key) {
-        return c.first != key.first ? c.first < key.first
-                                    : c.second < key.second;
-      });
+  const Composition* it =
+      std::lower_bound(kCompositions, end, std::make_pair(first, second),
+                       [](const Composition& c, const std::pair<char32_t, char32_t>& key) {
+                         return c.first != key.first ? c.first < key.first : c.second < key.second;
+                       });
   if (it != end && it->first == first && it->second == second) {
     return it->composite;
   }
@@ -141,8 +137,7 @@ std::u32string ComposeCanonical(const std::u32string& cps) {
 char32_t SimpleLowercase(char32_t cp) {
   const CaseMapping* end = kLowercase + kNumLowercase;
   const CaseMapping* it = std::lower_bound(
-      kLowercase, end, cp,
-      [](const CaseMapping& m, char32_t value) { return m.cp < value; });
+      kLowercase, end, cp, [](const CaseMapping& m, char32_t value) { return m.cp < value; });
   return it != end && it->cp == cp ? it->lower : cp;
 }
 
@@ -152,8 +147,7 @@ int CanonicalCombiningClass(char32_t cp) {
   if (cp < 0x300) return 0;
   const CccRange* end = kCccRanges + kNumCccRanges;
   const CccRange* it = std::upper_bound(
-      kCccRanges, end, cp,
-      [](char32_t value, const CccRange& r) { return value < r.first; });
+      kCccRanges, end, cp, [](char32_t value, const CccRange& r) { return value < r.first; });
   if (it == kCccRanges) return 0;
   --it;
   return cp <= it->last ? it->ccc : 0;

@@ -6,11 +6,8 @@ namespace {
 // Length of the well-formed sequence at s[pos], or 0 if the bytes there are
 // ill-formed. When ill-formed, *maximal_subpart receives the length of the
 // maximal subpart (>= 1) that U+FFFD substitution replaces.
-size_t WellFormedLength(std::string_view s, size_t pos,
-                        size_t* maximal_subpart) {
-  const auto byte = [&](size_t i) {
-    return static_cast<unsigned char>(s[pos + i]);
-  };
+size_t WellFormedLength(std::string_view s, size_t pos, size_t* maximal_subpart) {
+  const auto byte = [&](size_t i) { return static_cast<unsigned char>(s[pos + i]); };
   const unsigned char b0 = byte(0);
   *maximal_subpart = 1;
   if (b0 < 0x80) return 1;

@@ -17,9 +17,7 @@ inline constexpr char32_t kReplacementChar = 0xFFFD;
 // sequence (Unicode 3.9, Table 3-7), or std::string_view::npos if `s` is
 // valid. Accepts any bytes.
 size_t FindInvalidUtf8(std::string_view s);
-inline bool IsValidUtf8(std::string_view s) {
-  return FindInvalidUtf8(s) == std::string_view::npos;
-}
+inline bool IsValidUtf8(std::string_view s) { return FindInvalidUtf8(s) == std::string_view::npos; }
 
 // Converts arbitrary bytes to valid UTF-8 the way Rust's
 // String::from_utf8_lossy (and Python's errors="replace") do: each maximal

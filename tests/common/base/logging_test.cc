@@ -44,8 +44,7 @@ TEST_CASE("ABSL_VLOG: prints only at or below the configured level", "[base][log
   CHECK_THAT(out, !Catch::Contains("hidden"));
 }
 
-TEST_CASE("ABSL_CHECK: a passing check has no side effects beyond its condition",
-          "[base][log]") {
+TEST_CASE("ABSL_CHECK: a passing check has no side effects beyond its condition", "[base][log]") {
   int evaluations = 0;
   const std::string out = CaptureStderr([&] {
     ABSL_CHECK(++evaluations == 1) << "never printed";

@@ -30,9 +30,7 @@ class TempDir {
   }
   ~TempDir() { std::filesystem::remove_all(path_); }
   const std::string& path() const { return path_; }
-  std::string File(const std::string& name) const {
-    return base::JoinPath(path_, name);
-  }
+  std::string File(const std::string& name) const { return base::JoinPath(path_, name); }
 
  private:
   std::string path_;
@@ -77,39 +75,33 @@ constexpr char kIndex[] = R"({
 })";
 
 void WriteShards(const TempDir& dir) {
-  REQUIRE(WriteSafetensors(dir.File(kShard1),
-                           {{"embed", DType::kF32, {2, 2}, BytesOf(kEmbed)},
-                            {"norm", DType::kF32, {2}, BytesOf(kNorm)}})
+  REQUIRE(WriteSafetensors(dir.File(kShard1), {{"embed", DType::kF32, {2, 2}, BytesOf(kEmbed)},
+                                               {"norm", DType::kF32, {2}, BytesOf(kNorm)}})
               .ok());
-  REQUIRE(WriteSafetensors(dir.File(kShard2),
-                           {{"head", DType::kF32, {1, 2}, BytesOf(kHead)},
-                            {"extra", DType::kF32, {1}, BytesOf(kExtra)}})
+  REQUIRE(WriteSafetensors(dir.File(kShard2), {{"head", DType::kF32, {1, 2}, BytesOf(kHead)},
+                                               {"extra", DType::kF32, {1}, BytesOf(kExtra)}})
               .ok());
 }
 
 void WriteIndex(const TempDir& dir, const std::string& text) {
-  REQUIRE(
-      base::WriteStringToFile(dir.File("model.safetensors.index.json"), text)
-          .ok());
+  REQUIRE(base::WriteStringToFile(dir.File("model.safetensors.index.json"), text).ok());
 }
 
-TEST_CASE("Checkpoint: a single model.safetensors is opened whole",
-          "[checkpoint]") {
+TEST_CASE("Checkpoint: a single model.safetensors is opened whole", "[checkpoint]") {
   TempDir dir;
   REQUIRE(WriteSafetensors(dir.File("model.safetensors"),
                            {{"embed", DType::kF32, {2, 2}, BytesOf(kEmbed)},
                             {"norm", DType::kF32, {2}, BytesOf(kNorm)}})
               .ok());
-  absl::StatusOr<std::unique_ptr<Checkpoint>> checkpoint =
-      Checkpoint::OpenDirectory(dir.path());
+  absl::StatusOr<std::unique_ptr<Checkpoint>> checkpoint = Checkpoint::OpenDirectory(dir.path());
   REQUIRE(checkpoint.ok());
   CHECK((*checkpoint)->names() == std::vector<std::string>{"embed", "norm"});
   CHECK((*checkpoint)->total_bytes() == 24);  // (4 + 2) floats
   absl::StatusOr<TensorView> norm = (*checkpoint)->Get("norm");
   REQUIRE(norm.ok());
   CHECK(FloatsOf(*norm) == kNorm);
-  RequireError((*checkpoint)->Get("lm_head.weight").status(),
-               absl::StatusCode::kNotFound, {"\"lm_head.weight\"", dir.path()});
+  RequireError((*checkpoint)->Get("lm_head.weight").status(), absl::StatusCode::kNotFound,
+               {"\"lm_head.weight\"", dir.path()});
 }
 
 TEST_CASE(
@@ -119,12 +111,10 @@ TEST_CASE(
   TempDir dir;
   WriteShards(dir);
   WriteIndex(dir, kIndex);
-  absl::StatusOr<std::unique_ptr<Checkpoint>> checkpoint =
-      Checkpoint::OpenDirectory(dir.path());
+  absl::StatusOr<std::unique_ptr<Checkpoint>> checkpoint = Checkpoint::OpenDirectory(dir.path());
   REQUIRE(checkpoint.ok());
   // The index is the authority: "extra" is in shard 2 but not listed.
-  CHECK((*checkpoint)->names() ==
-        std::vector<std::string>{"embed", "head", "norm"});
+  CHECK((*checkpoint)->names() == std::vector<std::string>{"embed", "head", "norm"});
   CHECK_FALSE((*checkpoint)->Contains("extra"));
   CHECK((*checkpoint)->Contains("head"));
   CHECK((*checkpoint)->total_bytes() == 32);  // (4 + 2 + 2) floats
@@ -146,20 +136,17 @@ TEST_CASE(
   WriteShards(dir);
   std::filesystem::remove(dir.File(kShard2));
   WriteIndex(dir, kIndex);
-  RequireError(Checkpoint::OpenDirectory(dir.path()).status(),
-               absl::StatusCode::kNotFound,
+  RequireError(Checkpoint::OpenDirectory(dir.path()).status(), absl::StatusCode::kNotFound,
                {kShard2, "\"head\"", "model.safetensors.index.json"});
 }
 
-TEST_CASE("Checkpoint: a tensor absent from its shard is rejected naming both",
-          "[checkpoint]") {
+TEST_CASE("Checkpoint: a tensor absent from its shard is rejected naming both", "[checkpoint]") {
   TempDir dir;
   WriteShards(dir);
   WriteIndex(dir, R"({"weight_map": {
     "embed": "model-00001-of-00002.safetensors",
     "lm_head.weight": "model-00001-of-00002.safetensors"}})");
-  RequireError(Checkpoint::OpenDirectory(dir.path()).status(),
-               absl::StatusCode::kInvalidArgument,
+  RequireError(Checkpoint::OpenDirectory(dir.path()).status(), absl::StatusCode::kInvalidArgument,
                {"\"lm_head.weight\"", kShard1});
 }
 
@@ -168,19 +155,17 @@ TEST_CASE("Checkpoint: a malformed index is rejected", "[checkpoint]") {
   WriteShards(dir);
   SECTION("no weight_map") {
     WriteIndex(dir, R"({"metadata": {}})");
-    RequireError(Checkpoint::OpenDirectory(dir.path()).status(),
-                 absl::StatusCode::kInvalidArgument, {"\"weight_map\""});
+    RequireError(Checkpoint::OpenDirectory(dir.path()).status(), absl::StatusCode::kInvalidArgument,
+                 {"\"weight_map\""});
   }
   SECTION("not JSON") {
     WriteIndex(dir, "{\"weight_map\": ");
-    RequireError(Checkpoint::OpenDirectory(dir.path()).status(),
-                 absl::StatusCode::kInvalidArgument,
+    RequireError(Checkpoint::OpenDirectory(dir.path()).status(), absl::StatusCode::kInvalidArgument,
                  {"model.safetensors.index.json", "not a JSON object"});
   }
   SECTION("a shard outside the directory") {
     WriteIndex(dir, R"({"weight_map": {"embed": "../model.safetensors"}})");
-    RequireError(Checkpoint::OpenDirectory(dir.path()).status(),
-                 absl::StatusCode::kInvalidArgument,
+    RequireError(Checkpoint::OpenDirectory(dir.path()).status(), absl::StatusCode::kInvalidArgument,
                  {"\"embed\"", "relative to the model directory"});
   }
 }
@@ -190,16 +175,14 @@ TEST_CASE(
     "listing the files looked for",
     "[checkpoint]") {
   TempDir dir;
-  RequireError(Checkpoint::OpenDirectory(dir.path()).status(),
-               absl::StatusCode::kNotFound,
-               {dir.path(), "model.safetensors", "model.safetensors.index.json",
-                "safe_serialization=True"});
+  RequireError(
+      Checkpoint::OpenDirectory(dir.path()).status(), absl::StatusCode::kNotFound,
+      {dir.path(), "model.safetensors", "model.safetensors.index.json", "safe_serialization=True"});
   REQUIRE(base::WriteStringToFile(dir.File("pytorch_model.bin"), "PK").ok());
-  RequireError(Checkpoint::OpenDirectory(dir.path()).status(),
-               absl::StatusCode::kNotFound,
+  RequireError(Checkpoint::OpenDirectory(dir.path()).status(), absl::StatusCode::kNotFound,
                {"found pytorch_model.bin", "not supported"});
-  RequireError(Checkpoint::OpenDirectory(dir.File("absent")).status(),
-               absl::StatusCode::kNotFound, {"does not exist"});
+  RequireError(Checkpoint::OpenDirectory(dir.File("absent")).status(), absl::StatusCode::kNotFound,
+               {"does not exist"});
 }
 
 TEST_CASE(
@@ -208,27 +191,22 @@ TEST_CASE(
     "[checkpoint]") {
   TempDir dir;
   REQUIRE(base::WriteStringToFile(dir.File("model.safetensors"), "abc").ok());
-  RequireError(Checkpoint::OpenDirectory(dir.path()).status(),
-               absl::StatusCode::kInvalidArgument,
+  RequireError(Checkpoint::OpenDirectory(dir.path()).status(), absl::StatusCode::kInvalidArgument,
                {dir.File("model.safetensors"), "3 bytes"});
 }
 
-TEST_CASE("Checkpoint: the stories260K directory opens with 47 tensors",
-          "[checkpoint]") {
-  const std::string dir =
-      std::string(TANDEM_SHARED_DIR) + "/realdata/models/stories260K";
+TEST_CASE("Checkpoint: the stories260K directory opens with 47 tensors", "[checkpoint]") {
+  const std::string dir = std::string(TANDEM_SHARED_DIR) + "/realdata/models/stories260K";
   if (!base::FileExists(base::JoinPath(dir, "model.safetensors"))) {
     WARN("skipped: " << dir << " is absent");
     return;
   }
-  absl::StatusOr<std::unique_ptr<Checkpoint>> checkpoint =
-      Checkpoint::OpenDirectory(dir);
+  absl::StatusOr<std::unique_ptr<Checkpoint>> checkpoint = Checkpoint::OpenDirectory(dir);
   REQUIRE(checkpoint.ok());
   CHECK((*checkpoint)->names().size() == 47);
   CHECK((*checkpoint)->total_bytes() == 260032 * 4);  // README: 260,032 F32
   CHECK_FALSE((*checkpoint)->Contains("lm_head.weight"));
-  absl::StatusOr<TensorView> embed =
-      (*checkpoint)->Get("model.embed_tokens.weight");
+  absl::StatusOr<TensorView> embed = (*checkpoint)->Get("model.embed_tokens.weight");
   REQUIRE(embed.ok());
   CHECK(embed->shape == std::vector<int64_t>{512, 64});
 }

@@ -55,9 +55,8 @@ double MaxAbsDiff(absl::Span<const float> a, absl::Span<const float> b) {
   return diff;
 }
 
-const char* const kCases[] = {"llama_mha", "llama_gqa_tied", "llama3_rope_scaling",
-                              "mistral",   "qwen2",          "qwen3",
-                              "llama_bf16"};
+const char* const kCases[] = {"llama_mha", "llama_gqa_tied", "llama3_rope_scaling", "mistral",
+                              "qwen2",     "qwen3",          "llama_bf16"};
 
 TEST_CASE("LlamaModel: logits match transformers within 1e-4 for every architecture",
           "[model][forward]") {
@@ -153,8 +152,7 @@ TEST_CASE("KvCache: byte accounting and bounds", "[model][kv]") {
   auto cache = model->NewCache(16);
   REQUIRE(cache.ok());
   // [layers, 2, kv_heads, 16, head_dim] float32.
-  const int64_t expected =
-      c.num_hidden_layers * 2 * c.num_key_value_heads * 16 * c.head_dim * 4;
+  const int64_t expected = c.num_hidden_layers * 2 * c.num_key_value_heads * 16 * c.head_dim * 4;
   CHECK((*cache)->reserved_bytes() == expected);
   CHECK((*cache)->used_bytes() == 0);
   REQUIRE(model->Forward(std::vector<int32_t>{1, 2, 3, 4}, **cache).ok());
@@ -167,8 +165,8 @@ TEST_CASE("KvCache: byte accounting and bounds", "[model][kv]") {
   CHECK(overflow.status().code() == absl::StatusCode::kResourceExhausted);
   CHECK((*cache)->length() == 4);  // unchanged on error
 
-  auto out_of_range = model->Forward(std::vector<int32_t>{static_cast<int32_t>(c.vocab_size)},
-                                     **cache);
+  auto out_of_range =
+      model->Forward(std::vector<int32_t>{static_cast<int32_t>(c.vocab_size)}, **cache);
   REQUIRE_FALSE(out_of_range.ok());
   CHECK_THAT(std::string(out_of_range.status().message()),
              Catch::Contains(std::to_string(c.vocab_size)));
@@ -223,13 +221,11 @@ TEST_CASE("LlamaModel: load errors name the problem", "[model][load]") {
   options.dtype = "float32";
   options.device = "cuda:0";
   if (!LlamaModel::Load(options).ok()) {  // CPU-only libtorch: a clear refusal
-    CHECK_THAT(std::string(LlamaModel::Load(options).status().message()),
-               Catch::Contains("CUDA"));
+    CHECK_THAT(std::string(LlamaModel::Load(options).status().message()), Catch::Contains("CUDA"));
   }
 }
 
-TEST_CASE("LlamaModel: a weight whose shape disagrees with config.json is named",
-          "[model][load]") {
+TEST_CASE("LlamaModel: a weight whose shape disagrees with config.json is named", "[model][load]") {
   const std::string dir = testing::MakeTempDir();
   REQUIRE_FALSE(dir.empty());
   const std::string source = base::JoinPath(testing::TestDataDir(), "reference/llama_mha");
@@ -246,8 +242,7 @@ TEST_CASE("LlamaModel: a weight whose shape disagrees with config.json is named"
   auto model = LlamaModel::Load(options);
   REQUIRE_FALSE(model.ok());
   CHECK_THAT(std::string(model.status().message()),
-             Catch::Contains("model.layers.0.mlp.gate_proj.weight") &&
-                 Catch::Contains("shape"));
+             Catch::Contains("model.layers.0.mlp.gate_proj.weight") && Catch::Contains("shape"));
 }
 
 TEST_CASE("LlamaModel: the CUDA path gives the CPU logits", "[model][gpu]") {

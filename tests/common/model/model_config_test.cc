@@ -11,7 +11,8 @@ namespace {
 std::string LlamaJson(const std::string& extra = "") {
   return R"({"architectures": ["LlamaForCausalLM"], "vocab_size": 100,
     "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
-    "num_attention_heads": 8)" + extra + "}";
+    "num_attention_heads": 8)" +
+         extra + "}";
 }
 
 std::string Message(const absl::Status& s) { return std::string(s.message()); }

@@ -30,9 +30,7 @@ class TempDir {
     path_ = made;
   }
   ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string File(const std::string& name) const {
-    return base::JoinPath(path_, name);
-  }
+  std::string File(const std::string& name) const { return base::JoinPath(path_, name); }
 
  private:
   std::string path_;
@@ -58,9 +56,7 @@ std::string WriteRaw(const TempDir& dir, const std::string& contents) {
   return path;
 }
 
-absl::Status OpenStatus(const std::string& path) {
-  return SafetensorsFile::Open(path).status();
-}
+absl::Status OpenStatus(const std::string& path) { return SafetensorsFile::Open(path).status(); }
 
 // Asserts the code and that the message contains every one of `needles`.
 void RequireError(const absl::Status& status, absl::StatusCode code,
@@ -74,8 +70,7 @@ void RequireError(const absl::Status& status, absl::StatusCode code,
 
 template <typename T>
 std::string_view BytesOf(const std::vector<T>& values) {
-  return std::string_view(reinterpret_cast<const char*>(values.data()),
-                          values.size() * sizeof(T));
+  return std::string_view(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(T));
 }
 
 template <typename T>
@@ -86,13 +81,11 @@ std::vector<T> ValuesOf(const TensorView& view) {
   return values;
 }
 
-TEST_CASE("DType: names round-trip and sizes match the safetensors spec",
-          "[safetensors]") {
+TEST_CASE("DType: names round-trip and sizes match the safetensors spec", "[safetensors]") {
   const std::vector<std::pair<DType, size_t>> sizes = {
-      {DType::kF64, 8},  {DType::kF32, 4},    {DType::kF16, 2},
-      {DType::kBF16, 2}, {DType::kI64, 8},    {DType::kI32, 4},
-      {DType::kI16, 2},  {DType::kI8, 1},     {DType::kU8, 1},
-      {DType::kBool, 1}, {DType::kF8E4M3, 1}, {DType::kF8E5M2, 1}};
+      {DType::kF64, 8}, {DType::kF32, 4},  {DType::kF16, 2},    {DType::kBF16, 2},
+      {DType::kI64, 8}, {DType::kI32, 4},  {DType::kI16, 2},    {DType::kI8, 1},
+      {DType::kU8, 1},  {DType::kBool, 1}, {DType::kF8E4M3, 1}, {DType::kF8E5M2, 1}};
   for (const auto& [dtype, size] : sizes) {
     INFO(DTypeName(dtype));
     CHECK(DTypeSize(dtype) == size);
@@ -105,14 +98,12 @@ TEST_CASE("DType: names round-trip and sizes match the safetensors spec",
   CHECK(DTypeName(DType::kBool) == "BOOL");
 }
 
-TEST_CASE("DType: an unknown name is InvalidArgument listing the known ones",
-          "[safetensors]") {
+TEST_CASE("DType: an unknown name is InvalidArgument listing the known ones", "[safetensors]") {
   RequireError(ParseDType("f32").status(), absl::StatusCode::kInvalidArgument,
                {"\"f32\"", "F32", "BF16", "F8_E5M2"});
 }
 
-TEST_CASE("SafetensorsFile: write then open round-trips F32, BF16, F16, I64",
-          "[safetensors]") {
+TEST_CASE("SafetensorsFile: write then open round-trips F32, BF16, F16, I64", "[safetensors]") {
   TempDir dir;
   const std::string path = dir.File("round_trip.safetensors");
   const std::vector<float> f32 = {1.5f, -2.0f, 3.25f, 0.0f, 1e-3f, -7.0f};
@@ -120,8 +111,7 @@ TEST_CASE("SafetensorsFile: write then open round-trips F32, BF16, F16, I64",
   const std::vector<uint16_t> bf16 = {0x3FC0, 0xC000, 0x0000};
   const std::vector<uint16_t> f16 = {0x3E00, 0xC000};
   const std::vector<int64_t> i64 = {INT64_MIN, -1, 0, 42, INT64_MAX};
-  const std::map<std::string, std::string> metadata = {{"format", "pt"},
-                                                       {"note", "tandem"}};
+  const std::map<std::string, std::string> metadata = {{"format", "pt"}, {"note", "tandem"}};
   REQUIRE(WriteSafetensors(path,
                            {{"w.f32", DType::kF32, {2, 3}, BytesOf(f32)},
                             {"b.bf16", DType::kBF16, {3}, BytesOf(bf16)},
@@ -130,12 +120,10 @@ TEST_CASE("SafetensorsFile: write then open round-trips F32, BF16, F16, I64",
                            metadata)
               .ok());
 
-  absl::StatusOr<std::unique_ptr<SafetensorsFile>> file =
-      SafetensorsFile::Open(path);
+  absl::StatusOr<std::unique_ptr<SafetensorsFile>> file = SafetensorsFile::Open(path);
   REQUIRE(file.ok());
   CHECK((*file)->path() == path);
-  CHECK((*file)->names() ==
-        std::vector<std::string>{"a.i64", "b.bf16", "c.f16", "w.f32"});
+  CHECK((*file)->names() == std::vector<std::string>{"a.i64", "b.bf16", "c.f16", "w.f32"});
   CHECK((*file)->metadata() == metadata);
   // 24 + 6 + 4 + 40 bytes of data.
   CHECK((*file)->data_bytes() == 74);
@@ -171,13 +159,11 @@ TEST_CASE("SafetensorsFile: write then open round-trips F32, BF16, F16, I64",
   CHECK(a->data == c->data + 4);
 }
 
-TEST_CASE("WriteSafetensors: header is space-padded to 8-byte alignment",
-          "[safetensors]") {
+TEST_CASE("WriteSafetensors: header is space-padded to 8-byte alignment", "[safetensors]") {
   TempDir dir;
   const std::string path = dir.File("padded.safetensors");
   const std::vector<uint8_t> bytes = {7};
-  REQUIRE(
-      WriteSafetensors(path, {{"x", DType::kU8, {1}, BytesOf(bytes)}}).ok());
+  REQUIRE(WriteSafetensors(path, {{"x", DType::kU8, {1}, BytesOf(bytes)}}).ok());
   absl::StatusOr<std::string> contents = base::ReadFileToString(path);
   REQUIRE(contents.ok());
   uint64_t header_size = 0;
@@ -195,50 +181,40 @@ TEST_CASE("WriteSafetensors: header is space-padded to 8-byte alignment",
   CHECK(contents->back() == 7);
 }
 
-TEST_CASE("WriteSafetensors: wrong byte count or repeated name is rejected",
-          "[safetensors]") {
+TEST_CASE("WriteSafetensors: wrong byte count or repeated name is rejected", "[safetensors]") {
   TempDir dir;
   const std::string path = dir.File("bad.safetensors");
   const std::vector<float> three = {1, 2, 3};
-  RequireError(
-      WriteSafetensors(path, {{"short", DType::kF32, {2, 2}, BytesOf(three)}}),
-      absl::StatusCode::kInvalidArgument,
-      {"\"short\"", "has 12 bytes", "[2, 2]", "needs 16 bytes"});
-  RequireError(
-      WriteSafetensors(path, {{"t", DType::kF32, {3}, BytesOf(three)},
-                              {"t", DType::kF32, {3}, BytesOf(three)}}),
-      absl::StatusCode::kInvalidArgument, {"\"t\"", "more than once"});
-  RequireError(WriteSafetensors(
-                   path, {{"__metadata__", DType::kF32, {3}, BytesOf(three)}}),
+  RequireError(WriteSafetensors(path, {{"short", DType::kF32, {2, 2}, BytesOf(three)}}),
                absl::StatusCode::kInvalidArgument,
-               {"\"__metadata__\"", "reserved"});
-  RequireError(
-      WriteSafetensors(path, {{"neg", DType::kF32, {-1, 3}, BytesOf(three)}}),
-      absl::StatusCode::kInvalidArgument, {"\"neg\"", "negative"});
+               {"\"short\"", "has 12 bytes", "[2, 2]", "needs 16 bytes"});
+  RequireError(WriteSafetensors(path, {{"t", DType::kF32, {3}, BytesOf(three)},
+                                       {"t", DType::kF32, {3}, BytesOf(three)}}),
+               absl::StatusCode::kInvalidArgument, {"\"t\"", "more than once"});
+  RequireError(WriteSafetensors(path, {{"__metadata__", DType::kF32, {3}, BytesOf(three)}}),
+               absl::StatusCode::kInvalidArgument, {"\"__metadata__\"", "reserved"});
+  RequireError(WriteSafetensors(path, {{"neg", DType::kF32, {-1, 3}, BytesOf(three)}}),
+               absl::StatusCode::kInvalidArgument, {"\"neg\"", "negative"});
   CHECK_FALSE(base::FileExists(path));
 }
 
-TEST_CASE("SafetensorsFile: a missing file is NotFound naming it",
-          "[safetensors]") {
+TEST_CASE("SafetensorsFile: a missing file is NotFound naming it", "[safetensors]") {
   TempDir dir;
   const std::string path = dir.File("absent.safetensors");
   RequireError(OpenStatus(path), absl::StatusCode::kNotFound, {path});
 }
 
-TEST_CASE("SafetensorsFile: Get of an absent tensor names it and the file",
-          "[safetensors]") {
+TEST_CASE("SafetensorsFile: Get of an absent tensor names it and the file", "[safetensors]") {
   TempDir dir;
   const std::string path = WriteRaw(dir, RawFile("{}", 0));
-  absl::StatusOr<std::unique_ptr<SafetensorsFile>> file =
-      SafetensorsFile::Open(path);
+  absl::StatusOr<std::unique_ptr<SafetensorsFile>> file = SafetensorsFile::Open(path);
   REQUIRE(file.ok());
   CHECK_FALSE((*file)->Contains("lm_head.weight"));
-  RequireError((*file)->Get("lm_head.weight").status(),
-               absl::StatusCode::kNotFound, {"\"lm_head.weight\"", path});
+  RequireError((*file)->Get("lm_head.weight").status(), absl::StatusCode::kNotFound,
+               {"\"lm_head.weight\"", path});
 }
 
-TEST_CASE("SafetensorsFile: header {} with no data is a valid empty file",
-          "[safetensors]") {
+TEST_CASE("SafetensorsFile: header {} with no data is a valid empty file", "[safetensors]") {
   TempDir dir;
   absl::StatusOr<std::unique_ptr<SafetensorsFile>> file =
       SafetensorsFile::Open(WriteRaw(dir, RawFile("{}      ", 0)));
@@ -251,14 +227,12 @@ TEST_CASE("SafetensorsFile: header {} with no data is a valid empty file",
 TEST_CASE("SafetensorsFile: zero-sized tensors are legal", "[safetensors]") {
   TempDir dir;
   // "empty" [0, 3] F32 sits at offset 4, between "a" [0,4) and "b" [4,8).
-  const std::string path = WriteRaw(
-      dir,
-      RawFile(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
-              R"("empty":{"dtype":"F32","shape":[0,3],"data_offsets":[4,4]},)"
-              R"("b":{"dtype":"I32","shape":[],"data_offsets":[4,8]}})",
-              8));
-  absl::StatusOr<std::unique_ptr<SafetensorsFile>> file =
-      SafetensorsFile::Open(path);
+  const std::string path =
+      WriteRaw(dir, RawFile(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+                            R"("empty":{"dtype":"F32","shape":[0,3],"data_offsets":[4,4]},)"
+                            R"("b":{"dtype":"I32","shape":[],"data_offsets":[4,8]}})",
+                            8));
+  absl::StatusOr<std::unique_ptr<SafetensorsFile>> file = SafetensorsFile::Open(path);
   REQUIRE(file.ok());
   absl::StatusOr<TensorView> empty = (*file)->Get("empty");
   REQUIRE(empty.ok());
@@ -272,15 +246,12 @@ TEST_CASE("SafetensorsFile: zero-sized tensors are legal", "[safetensors]") {
   CHECK(ValuesOf<uint8_t>(*scalar) == std::vector<uint8_t>{4, 5, 6, 7});
 }
 
-TEST_CASE("SafetensorsFile: a file shorter than 8 bytes is rejected",
-          "[safetensors]") {
+TEST_CASE("SafetensorsFile: a file shorter than 8 bytes is rejected", "[safetensors]") {
   TempDir dir;
   const std::string path = WriteRaw(dir, std::string("\x02\0\0\0\0", 5));
-  RequireError(OpenStatus(path), absl::StatusCode::kInvalidArgument,
-               {path, "5 bytes"});
+  RequireError(OpenStatus(path), absl::StatusCode::kInvalidArgument, {path, "5 bytes"});
   const std::string empty = WriteRaw(dir, "");
-  RequireError(OpenStatus(empty), absl::StatusCode::kInvalidArgument,
-               {empty, "0 bytes"});
+  RequireError(OpenStatus(empty), absl::StatusCode::kInvalidArgument, {empty, "0 bytes"});
 }
 
 TEST_CASE(
@@ -288,12 +259,10 @@ TEST_CASE(
     "rejected",
     "[safetensors]") {
   TempDir dir;
-  const std::string beyond =
-      WriteRaw(dir, LengthPrefix(64) + std::string("{}"));
+  const std::string beyond = WriteRaw(dir, LengthPrefix(64) + std::string("{}"));
   RequireError(OpenStatus(beyond), absl::StatusCode::kInvalidArgument,
                {beyond, "header length 64", "truncated"});
-  const std::string huge =
-      WriteRaw(dir, LengthPrefix(200'000'000) + std::string("{}"));
+  const std::string huge = WriteRaw(dir, LengthPrefix(200'000'000) + std::string("{}"));
   RequireError(OpenStatus(huge), absl::StatusCode::kInvalidArgument,
                {huge, "200000000", "100000000-byte limit"});
 }
@@ -308,10 +277,7 @@ TEST_CASE(
                {not_json, "not valid UTF-8 JSON"});
   // 0xFF can never appear in UTF-8.
   const std::string bad_utf8 = WriteRaw(
-      dir,
-      RawFile(
-          "{\"w\xff\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}",
-          1));
+      dir, RawFile("{\"w\xff\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}", 1));
   RequireError(OpenStatus(bad_utf8), absl::StatusCode::kInvalidArgument,
                {bad_utf8, "not valid UTF-8 JSON", "ill-formed UTF-8"});
   const std::string array = WriteRaw(dir, RawFile("[1, 2]  ", 0));
@@ -327,19 +293,15 @@ TEST_CASE(
   const std::string not_object = WriteRaw(dir, RawFile(R"({"w": 3})", 0));
   RequireError(OpenStatus(not_object), absl::StatusCode::kInvalidArgument,
                {"\"w\"", "\"data_offsets\""});
-  const std::string missing =
-      WriteRaw(dir, RawFile(R"({"w":{"dtype":"F32","shape":[1]}})", 4));
+  const std::string missing = WriteRaw(dir, RawFile(R"({"w":{"dtype":"F32","shape":[1]}})", 4));
   RequireError(OpenStatus(missing), absl::StatusCode::kInvalidArgument,
                {missing, "\"w\"", "\"data_offsets\""});
 }
 
-TEST_CASE("SafetensorsFile: an unknown dtype is rejected naming the tensor",
-          "[safetensors]") {
+TEST_CASE("SafetensorsFile: an unknown dtype is rejected naming the tensor", "[safetensors]") {
   TempDir dir;
-  const std::string path = WriteRaw(
-      dir,
-      RawFile(R"({"w":{"dtype":"F128","shape":[1],"data_offsets":[0,16]}})",
-              16));
+  const std::string path =
+      WriteRaw(dir, RawFile(R"({"w":{"dtype":"F128","shape":[1],"data_offsets":[0,16]}})", 16));
   RequireError(OpenStatus(path), absl::StatusCode::kInvalidArgument,
                {path, "\"w\"", "\"F128\"", "BF16"});
 }
@@ -349,15 +311,14 @@ TEST_CASE(
     "the tensor",
     "[safetensors]") {
   TempDir dir;
-  for (const char* shape : {"[-2, 2]", "[2.5]", "[\"2\"]", "[1e3]",
-                            "[18446744073709551615]", "7"}) {
+  for (const char* shape :
+       {"[-2, 2]", "[2.5]", "[\"2\"]", "[1e3]", "[18446744073709551615]", "7"}) {
     INFO("shape " << shape);
-    const std::string path =
-        WriteRaw(dir, RawFile(absl::StrCat(R"({"w":{"dtype":"U8","shape":)",
-                                           shape, R"(,"data_offsets":[0,4]}})"),
-                              4));
-    RequireError(OpenStatus(path), absl::StatusCode::kInvalidArgument,
-                 {path, "\"w\"", "shape"});
+    const std::string path = WriteRaw(
+        dir,
+        RawFile(absl::StrCat(R"({"w":{"dtype":"U8","shape":)", shape, R"(,"data_offsets":[0,4]}})"),
+                4));
+    RequireError(OpenStatus(path), absl::StatusCode::kInvalidArgument, {path, "\"w\"", "shape"});
   }
 }
 
@@ -366,8 +327,7 @@ TEST_CASE(
     "non-negative integers are rejected naming the tensor",
     "[safetensors]") {
   TempDir dir;
-  for (const char* offsets :
-       {"[0]", "[0, 4, 8]", "[-4, 0]", "[0, 4.0]", "[8, 4]", "\"0,4\""}) {
+  for (const char* offsets : {"[0]", "[0, 4, 8]", "[-4, 0]", "[0, 4.0]", "[8, 4]", "\"0,4\""}) {
     INFO("data_offsets " << offsets);
     const std::string path =
         WriteRaw(dir, RawFile(absl::StrCat(R"({"w":{"dtype":"U8","shape":[4],)",
@@ -383,10 +343,10 @@ TEST_CASE(
     "tensor and the bytes it needs",
     "[safetensors]") {
   TempDir dir;
-  const std::string path = WriteRaw(
-      dir, RawFile(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
-                   R"("w":{"dtype":"F32","shape":[4],"data_offsets":[8,24]}})",
-                   12));
+  const std::string path =
+      WriteRaw(dir, RawFile(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                            R"("w":{"dtype":"F32","shape":[4],"data_offsets":[8,24]}})",
+                            12));
   RequireError(OpenStatus(path), absl::StatusCode::kInvalidArgument,
                {path,
                 "file is truncated or corrupt: tensor \"w\" needs bytes "
@@ -399,10 +359,8 @@ TEST_CASE(
     "[safetensors]") {
   TempDir dir;
   // [2, 3] BF16 needs 2*3*2 = 12 bytes, the offsets hold 8.
-  const std::string path = WriteRaw(
-      dir,
-      RawFile(R"({"w":{"dtype":"BF16","shape":[2,3],"data_offsets":[0,8]}})",
-              8));
+  const std::string path =
+      WriteRaw(dir, RawFile(R"({"w":{"dtype":"BF16","shape":[2,3],"data_offsets":[0,8]}})", 8));
   RequireError(OpenStatus(path), absl::StatusCode::kInvalidArgument,
                {path, "\"w\"", "hold 8 bytes", "needs 12 bytes"});
 }
@@ -413,51 +371,42 @@ TEST_CASE(
     "[safetensors]") {
   TempDir dir;
   // 2^62 * 2^62 * 4 bytes overflows uint64; the offsets hold 4 bytes.
-  const std::string path = WriteRaw(
-      dir, RawFile(R"({"w":{"dtype":"F32","shape":[4611686018427387904,)"
-                   R"(4611686018427387904],"data_offsets":[0,4]}})",
-                   4));
-  RequireError(OpenStatus(path), absl::StatusCode::kInvalidArgument,
-               {path, "\"w\"", "overflows"});
+  const std::string path =
+      WriteRaw(dir, RawFile(R"({"w":{"dtype":"F32","shape":[4611686018427387904,)"
+                            R"(4611686018427387904],"data_offsets":[0,4]}})",
+                            4));
+  RequireError(OpenStatus(path), absl::StatusCode::kInvalidArgument, {path, "\"w\"", "overflows"});
 }
 
-TEST_CASE("SafetensorsFile: overlapping tensors are rejected naming both",
-          "[safetensors]") {
+TEST_CASE("SafetensorsFile: overlapping tensors are rejected naming both", "[safetensors]") {
   TempDir dir;
-  const std::string path = WriteRaw(
-      dir, RawFile(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
-                   R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
-                   12));
+  const std::string path =
+      WriteRaw(dir, RawFile(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                            R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+                            12));
   RequireError(OpenStatus(path), absl::StatusCode::kInvalidArgument,
                {path, "\"a\" [0,8)", "\"b\" [4,12)", "overlap"});
 }
 
-TEST_CASE("SafetensorsFile: bytes that belong to no tensor are rejected",
-          "[safetensors]") {
+TEST_CASE("SafetensorsFile: bytes that belong to no tensor are rejected", "[safetensors]") {
   TempDir dir;
   SECTION("between two tensors") {
-    const std::string path = WriteRaw(
-        dir,
-        RawFile(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
-                R"("b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})",
-                12));
+    const std::string path =
+        WriteRaw(dir, RawFile(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+                              R"("b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})",
+                              12));
     RequireError(OpenStatus(path), absl::StatusCode::kInvalidArgument,
-                 {path, "[4,8)", "between tensors \"a\" and \"b\"",
-                  "belong to no tensor"});
+                 {path, "[4,8)", "between tensors \"a\" and \"b\"", "belong to no tensor"});
   }
   SECTION("before the first tensor") {
-    const std::string path = WriteRaw(
-        dir,
-        RawFile(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
-                8));
+    const std::string path =
+        WriteRaw(dir, RawFile(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", 8));
     RequireError(OpenStatus(path), absl::StatusCode::kInvalidArgument,
                  {path, "[0,4)", "before the first tensor \"a\""});
   }
   SECTION("after the last tensor") {
-    const std::string path = WriteRaw(
-        dir,
-        RawFile(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
-                8));
+    const std::string path =
+        WriteRaw(dir, RawFile(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", 8));
     RequireError(OpenStatus(path), absl::StatusCode::kInvalidArgument,
                  {path, "[4,8)", "after the last tensor \"a\""});
   }
@@ -473,35 +422,32 @@ TEST_CASE(
     "naming it",
     "[safetensors]") {
   TempDir dir;
-  const std::string path = WriteRaw(
-      dir, RawFile(R"({"w":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},)"
-                   R"("w":{"dtype":"U8","shape":[4],"data_offsets":[4,8]}})",
-                   8));
+  const std::string path =
+      WriteRaw(dir, RawFile(R"({"w":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},)"
+                            R"("w":{"dtype":"U8","shape":[4],"data_offsets":[4,8]}})",
+                            8));
   RequireError(OpenStatus(path), absl::StatusCode::kInvalidArgument,
                {path, "\"w\"", "more than once"});
 }
 
-TEST_CASE("SafetensorsFile: non-string __metadata__ values are rejected",
-          "[safetensors]") {
+TEST_CASE("SafetensorsFile: non-string __metadata__ values are rejected", "[safetensors]") {
   TempDir dir;
   const std::string path =
       WriteRaw(dir, RawFile(R"({"__metadata__":{"format":"pt","step":3}})", 0));
-  RequireError(OpenStatus(path), absl::StatusCode::kInvalidArgument,
-               {path, "\"step\"", "strings"});
+  RequireError(OpenStatus(path), absl::StatusCode::kInvalidArgument, {path, "\"step\"", "strings"});
 }
 
 TEST_CASE(
     "SafetensorsFile: the stories260K checkpoint has 47 F32 tensors and "
     "tied embeddings",
     "[safetensors]") {
-  const std::string path = std::string(TANDEM_SHARED_DIR) +
-                           "/realdata/models/stories260K/model.safetensors";
+  const std::string path =
+      std::string(TANDEM_SHARED_DIR) + "/realdata/models/stories260K/model.safetensors";
   if (!base::FileExists(path)) {
     WARN("skipped: " << path << " is absent");
     return;
   }
-  absl::StatusOr<std::unique_ptr<SafetensorsFile>> file =
-      SafetensorsFile::Open(path);
+  absl::StatusOr<std::unique_ptr<SafetensorsFile>> file = SafetensorsFile::Open(path);
   REQUIRE(file.ok());
   const std::vector<std::string> names = (*file)->names();
   CHECK(names.size() == 47);

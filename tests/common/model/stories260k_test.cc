@@ -86,8 +86,7 @@ TEST_CASE("stories260K: 200 greedy tokens from BOS reproduce the documented stor
   CHECK(*text == expected["greedy_text"].get<std::string>());
 }
 
-TEST_CASE("stories260K: prompted greedy runs match, text in and text out",
-          "[model][realdata]") {
+TEST_CASE("stories260K: prompted greedy runs match, text in and text out", "[model][realdata]") {
   if (!testing::SharedDataAvailable()) {
     WARN("skipped: ../shared/realdata is not beside this checkout");
     return;

@@ -60,9 +60,9 @@ TEST_CASE("DraftLengthController: the verify-time fit recovers t_v(n) = a + b n"
 TEST_CASE("DraftLengthController: converges to the analytic optimum on a static channel",
           "[spec][controller]") {
   const ControllerOptions options;
-  for (const Channel& ch : {Channel{0.8, 1e-3, 3e-3, 0.2e-3, 50e-3},
-                            Channel{0.5, 2e-3, 2e-3, 0.5e-3, 5e-3},
-                            Channel{0.9, 0.5e-3, 10e-3, 1e-3, 100e-3}}) {
+  for (const Channel& ch :
+       {Channel{0.8, 1e-3, 3e-3, 0.2e-3, 50e-3}, Channel{0.5, 2e-3, 2e-3, 0.5e-3, 5e-3},
+        Channel{0.9, 0.5e-3, 10e-3, 1e-3, 100e-3}}) {
     DraftLengthController c(options);
     Feed(c, ch, 400, 11);
     const DraftDecision optimum = Optimum(ch, options);

@@ -62,13 +62,11 @@ struct Pair {
   int top_k;             // topk mode's K
 };
 
-std::vector<float> RandomWarped(uint64_t seed, int vocab,
-                                const SamplingParams& params) {
+std::vector<float> RandomWarped(uint64_t seed, int vocab, const SamplingParams& params) {
   const CounterRng rng(seed);
   std::vector<float> logits(vocab);  // [vocab]
   for (int i = 0; i < vocab; ++i) {
-    logits[i] =
-        static_cast<float>(4.0 * rng.Uniform(i, RngPurpose::kTargetSample));
+    logits[i] = static_cast<float>(4.0 * rng.Uniform(i, RngPurpose::kTargetSample));
   }
   return WarpLogits(logits, params);
 }
@@ -79,25 +77,15 @@ std::vector<Pair> Pairs() {
   SamplingParams top4 = plain;
   top4.top_k = 4;
   return {
-      {"random", RandomWarped(101, 8, plain), RandomWarped(202, 8, plain), 3,
-       3},
+      {"random", RandomWarped(101, 8, plain), RandomWarped(202, 8, plain), 3, 3},
       // Warped with top-k 4 on both sides: partly overlapping supports, and
       // p has 4 <= K tokens, so topk mode is unbiased here.
-      {"random top-k 4 warped", RandomWarped(303, 10, top4),
-       RandomWarped(404, 10, top4), 2, 4},
+      {"random top-k 4 warped", RandomWarped(303, 10, top4), RandomWarped(404, 10, top4), 2, 4},
       // q has no mass where p has mass and vice versa: nothing is ever
       // accepted, every token comes from the residual, which is p itself.
-      {"disjoint supports",
-       {0.5f, 0.3f, 0.2f, 0, 0, 0},
-       {0, 0, 0, 0.6f, 0.3f, 0.1f},
-       2,
-       2},
+      {"disjoint supports", {0.5f, 0.3f, 0.2f, 0, 0, 0}, {0, 0, 0, 0.6f, 0.3f, 0.1f}, 2, 2},
       // K = 1: the residual outside T = {0} is max(0, .3 - .1) = .2 at id 1.
-      {"partial overlap",
-       {0.4f, 0.3f, 0.2f, 0.1f, 0, 0},
-       {0, 0.1f, 0.2f, 0.3f, 0.4f, 0},
-       3,
-       1},
+      {"partial overlap", {0.4f, 0.3f, 0.2f, 0.1f, 0, 0}, {0, 0.1f, 0.2f, 0.3f, 0.4f, 0}, 3, 1},
       // K = 2 < support 5, yet unbiased: outside T, p < q everywhere.
       {"peaked p",
        {0.999f, 0.0004f, 0.0003f, 0.0002f, 0.0001f},
@@ -111,11 +99,7 @@ std::vector<Pair> Pairs() {
        2},
       // p == q before quantization: acceptance ~1, rejections only through
       // the 2^-16 rounding of q̃.
-      {"identical",
-       {0.05f, 0.15f, 0.2f, 0.25f, 0.35f},
-       {0.05f, 0.15f, 0.2f, 0.25f, 0.35f},
-       3,
-       3},
+      {"identical", {0.05f, 0.15f, 0.2f, 0.25f, 0.35f}, {0.05f, 0.15f, 0.2f, 0.25f, 0.35f}, 3, 3},
   };
 }
 
@@ -129,15 +113,13 @@ std::vector<double> Normalized(const std::vector<float>& p) {
 
 std::vector<double> MassesToProbs(const std::vector<uint32_t>& masses) {
   std::vector<double> out(masses.size());
-  for (size_t i = 0; i < masses.size(); ++i)
-    out[i] = masses[i] / double{kFixed16One};
+  for (size_t i = 0; i < masses.size(); ++i) out[i] = masses[i] / double{kFixed16One};
   return out;
 }
 
 std::vector<double> SparseToProbs(const SparseDistribution& q, size_t vocab) {
   std::vector<double> out(vocab, 0.0);
-  for (size_t j = 0; j < q.ids.size(); ++j)
-    out[q.ids[j]] = q.masses[j] / double{kFixed16One};
+  for (size_t j = 0; j < q.ids.size(); ++j) out[q.ids[j]] = q.masses[j] / double{kFixed16One};
   return out;
 }
 
@@ -183,9 +165,7 @@ double GammaQ(double a, double x) {
   return std::exp(log_prefactor) * h;
 }
 
-double ChiSquarePValue(double statistic, int df) {
-  return GammaQ(df / 2.0, statistic / 2.0);
-}
+double ChiSquarePValue(double statistic, int df) { return GammaQ(df / 2.0, statistic / 2.0); }
 
 // The x with ChiSquarePValue(x, df) = alpha, by bisection.
 double ChiSquareCritical(int df, double alpha) {
@@ -205,11 +185,9 @@ struct GoodnessOfFit {
   int64_t impossible = 0;  // draws of tokens with expected probability 0
 
   std::string Describe() const {
-    return "chi2 = " + std::to_string(statistic) +
-           ", df = " + std::to_string(df) +
-           ", p-value = " + std::to_string(p_value) + ", critical(" +
-           std::to_string(kAlpha) + ") = " + std::to_string(critical) +
-           ", impossible draws = " + std::to_string(impossible);
+    return "chi2 = " + std::to_string(statistic) + ", df = " + std::to_string(df) +
+           ", p-value = " + std::to_string(p_value) + ", critical(" + std::to_string(kAlpha) +
+           ") = " + std::to_string(critical) + ", impossible draws = " + std::to_string(impossible);
   }
 };
 
@@ -217,8 +195,7 @@ struct GoodnessOfFit {
 // expected below kMinExpected are pooled into one bin; a pool still below
 // it joins the smallest remaining bin. Zero-probability bins are not bins:
 // any count there is reported as impossible.
-GoodnessOfFit ChiSquareTest(const std::vector<int64_t>& counts,
-                            const std::vector<double>& probs) {
+GoodnessOfFit ChiSquareTest(const std::vector<int64_t>& counts, const std::vector<double>& probs) {
   int64_t n = 0;
   for (int64_t c : counts) n += c;
   std::vector<std::pair<double, int64_t>> bins;  // (expected, observed)
@@ -277,11 +254,9 @@ Run SimulateExact(const Pair& pair, uint64_t seed, int64_t max_batches) {
   const std::vector<uint32_t> q = QuantizeFixed16(pair.q);
   Run run;
   run.counts.assign(pair.p.size(), 0);
-  std::vector<double> draw_u(kCandidatesPerBatch),
-      accept_u(kCandidatesPerBatch);
+  std::vector<double> draw_u(kCandidatesPerBatch), accept_u(kCandidatesPerBatch);
   for (int64_t n = 0; n < kDraws; ++n) {
-    const int32_t x =
-        SampleFixed16(q, rng.Uniform(n, RngPurpose::kDraftSample));
+    const int32_t x = SampleFixed16(q, rng.Uniform(n, RngPurpose::kDraftSample));
     if (RejectionSampler::Accept(pair.p[x], q[x] / double{kFixed16One},
                                  rng.Uniform(n, RngPurpose::kAcceptTest))) {
       ++run.n_accepted;
@@ -293,15 +268,12 @@ Run SimulateExact(const Pair& pair, uint64_t seed, int64_t max_batches) {
     int64_t batch = 0;
     for (; !y && batch < max_batches; ++batch) {
       for (int i = 0; i < kCandidatesPerBatch; ++i) {
-        const uint32_t draw =
-            static_cast<uint32_t>(batch * kCandidatesPerBatch + i);
+        const uint32_t draw = static_cast<uint32_t>(batch * kCandidatesPerBatch + i);
         draw_u[i] = rng.Uniform(n, RngPurpose::kResidualSample, draw);
         accept_u[i] = rng.Uniform(n, RngPurpose::kResidualAccept, draw);
       }
-      const std::vector<Candidate> candidates =
-          RejectionSampler::DrawCandidates(pair.p, draw_u);
-      if (auto i =
-              RejectionSampler::ResolveCandidates(candidates, q, accept_u)) {
+      const std::vector<Candidate> candidates = RejectionSampler::DrawCandidates(pair.p, draw_u);
+      if (auto i = RejectionSampler::ResolveCandidates(candidates, q, accept_u)) {
         y = candidates[*i].id;
       }
     }
@@ -309,8 +281,8 @@ Run SimulateExact(const Pair& pair, uint64_t seed, int64_t max_batches) {
     run.max_batches = std::max(run.max_batches, batch);
     if (!y) {
       ++run.n_dense_fallbacks;
-      y = RejectionSampler::SampleResidualDense(
-          pair.p, q, rng.Uniform(n, RngPurpose::kResidualDirect));
+      y = RejectionSampler::SampleResidualDense(pair.p, q,
+                                                rng.Uniform(n, RngPurpose::kResidualDirect));
     }
     ++run.counts[*y];
   }
@@ -333,8 +305,8 @@ Run SimulateSparse(const Pair& pair, int k, uint64_t seed) {
       continue;
     }
     ++run.n_rejected;
-    ++run.counts[RejectionSampler::SampleResidual(
-        pair.p, q, rng.Uniform(n, RngPurpose::kResidualDirect))];
+    ++run.counts[RejectionSampler::SampleResidual(pair.p, q,
+                                                  rng.Uniform(n, RngPurpose::kResidualDirect))];
   }
   return run;
 }
@@ -347,8 +319,7 @@ Run SimulateTopK(const Pair& pair, uint64_t seed) {
   Run run;
   run.counts.assign(pair.p.size(), 0);
   for (int64_t n = 0; n < kDraws; ++n) {
-    const int32_t x =
-        SampleFixed16(q, rng.Uniform(n, RngPurpose::kDraftSample));
+    const int32_t x = SampleFixed16(q, rng.Uniform(n, RngPurpose::kDraftSample));
     if (RejectionSampler::Accept(pair.p[x], q[x] / double{kFixed16One},
                                  rng.Uniform(n, RngPurpose::kAcceptTest))) {
       ++run.n_accepted;
@@ -356,10 +327,9 @@ Run SimulateTopK(const Pair& pair, uint64_t seed) {
       continue;
     }
     ++run.n_rejected;
-    const std::vector<Candidate> top =
-        RejectionSampler::TopK(pair.p, pair.top_k, nullptr);
-    ++run.counts[RejectionSampler::SampleTopKResidual(
-        top, q, rng.Uniform(n, RngPurpose::kResidualDirect))];
+    const std::vector<Candidate> top = RejectionSampler::TopK(pair.p, pair.top_k, nullptr);
+    ++run.counts[RejectionSampler::SampleTopKResidual(top, q,
+                                                      rng.Uniform(n, RngPurpose::kResidualDirect))];
   }
   return run;
 }
@@ -368,8 +338,7 @@ Run SimulateTopK(const Pair& pair, uint64_t seed) {
 // deviations, plus 1e-6 for float rounding in p.
 void CheckAcceptRate(const Run& run, double expected) {
   const double sd = std::sqrt(expected * (1.0 - expected) / kDraws);
-  INFO("acceptance: measured " << run.AcceptRate()
-                               << ", analytic sum min(p, q) " << expected
+  INFO("acceptance: measured " << run.AcceptRate() << ", analytic sum min(p, q) " << expected
                                << ", tolerance " << 5 * sd + 1e-6);
   CHECK(std::abs(run.AcceptRate() - expected) <= 5 * sd + 1e-6);
 }
@@ -381,8 +350,7 @@ void CheckFits(const Run& run, const std::vector<double>& probs) {
   CHECK(fit.p_value > kAlpha);
 }
 
-TEST_CASE("Fidelity: the chi-square helper reproduces table critical values",
-          "[spec][fidelity]") {
+TEST_CASE("Fidelity: the chi-square helper reproduces table critical values", "[spec][fidelity]") {
   // Tables: chi2(df=1) at 1e-4: 15.137; df=7 at 1e-4: 29.878; df=10 at
   // 0.05: 18.307.
   CHECK(ChiSquareCritical(1, 1e-4) == Approx(15.137).margin(0.005));
@@ -391,19 +359,16 @@ TEST_CASE("Fidelity: the chi-square helper reproduces table critical values",
   CHECK(ChiSquarePValue(29.878, 7) == Approx(1e-4).epsilon(0.01));
 }
 
-TEST_CASE(
-    "Fidelity: exact mode (candidates from p, resolved on the edge) samples p",
-    "[spec][fidelity]") {
+TEST_CASE("Fidelity: exact mode (candidates from p, resolved on the edge) samples p",
+          "[spec][fidelity]") {
   uint64_t seed = 1000;
   for (const Pair& pair : Pairs()) {
     INFO("pair: " << pair.name);
     const Run run = SimulateExact(pair, ++seed, kMaxBatches);
-    INFO("rejections " << run.n_rejected << ", candidate batches "
-                       << run.n_batches << " (max " << run.max_batches
-                       << " at one position)");
+    INFO("rejections " << run.n_rejected << ", candidate batches " << run.n_batches << " (max "
+                       << run.max_batches << " at one position)");
     CHECK(run.n_dense_fallbacks == 0);
-    CheckAcceptRate(run, SumMin(Normalized(pair.p),
-                                MassesToProbs(QuantizeFixed16(pair.q))));
+    CheckAcceptRate(run, SumMin(Normalized(pair.p), MassesToProbs(QuantizeFixed16(pair.q))));
     CheckFits(run, Normalized(pair.p));
   }
 }
@@ -416,10 +381,8 @@ TEST_CASE(
   for (const Pair& pair : Pairs()) {
     INFO("pair: " << pair.name);
     const Run run = SimulateExact(pair, ++seed, 1);
-    INFO("rejections " << run.n_rejected << ", dense fallbacks "
-                       << run.n_dense_fallbacks);
-    CheckAcceptRate(run, SumMin(Normalized(pair.p),
-                                MassesToProbs(QuantizeFixed16(pair.q))));
+    INFO("rejections " << run.n_rejected << ", dense fallbacks " << run.n_dense_fallbacks);
+    CheckAcceptRate(run, SumMin(Normalized(pair.p), MassesToProbs(QuantizeFixed16(pair.q))));
     CheckFits(run, Normalized(pair.p));
   }
 }
@@ -431,8 +394,7 @@ TEST_CASE("Fidelity: sparse-draft mode samples p for a truncated and a full q̂"
     for (int k : {pair.sparse_k, 0}) {
       INFO("pair: " << pair.name << ", sparse k = " << k);
       const Run run = SimulateSparse(pair, k, ++seed);
-      const std::vector<double> q_hat =
-          SparseToProbs(SparsifyFixed16(pair.q, k), pair.q.size());
+      const std::vector<double> q_hat = SparseToProbs(SparsifyFixed16(pair.q, k), pair.q.size());
       CheckAcceptRate(run, SumMin(Normalized(pair.p), q_hat));
       CheckFits(run, Normalized(pair.p));
     }
@@ -452,8 +414,7 @@ TopKAnalysis AnalyzeTopK(const Pair& pair) {
   const std::vector<double> q = MassesToProbs(QuantizeFixed16(pair.q));
   TopKAnalysis a;
   std::vector<bool> in_top(p.size(), false);
-  for (const Candidate& c :
-       RejectionSampler::TopK(pair.p, pair.top_k, &a.retained_mass)) {
+  for (const Candidate& c : RejectionSampler::TopK(pair.p, pair.top_k, &a.retained_mass)) {
     in_top[c.id] = true;
   }
   double beta = 0.0, residual_top = 0.0, p_top = 0.0;
@@ -467,15 +428,13 @@ TopKAnalysis AnalyzeTopK(const Pair& pair) {
   for (size_t y = 0; y < p.size(); ++y) {
     a.output[y] = std::min(p[y], q[y]);
     if (!in_top[y]) continue;
-    a.output[y] += residual_top > 0.0
-                       ? beta * std::max(0.0, p[y] - q[y]) / residual_top
-                       : beta * p[y] / p_top;
+    a.output[y] +=
+        residual_top > 0.0 ? beta * std::max(0.0, p[y] - q[y]) / residual_top : beta * p[y] / p_top;
   }
   return a;
 }
 
-double TotalVariation(const std::vector<double>& a,
-                      const std::vector<double>& b) {
+double TotalVariation(const std::vector<double>& a, const std::vector<double>& b) {
   double sum = 0.0;
   for (size_t i = 0; i < a.size(); ++i) sum += std::abs(a[i] - b[i]);
   return sum / 2;
@@ -495,8 +454,7 @@ TEST_CASE(
     // R_out <= 1 - retained mass.
     CHECK(analytic_tv == Approx(analysis.residual_outside).margin(1e-9));
     CHECK(analysis.residual_outside <= 1.0 - analysis.retained_mass + 1e-7);
-    if (std::count_if(p.begin(), p.end(), [](double x) { return x > 0; }) <=
-        pair.top_k) {
+    if (std::count_if(p.begin(), p.end(), [](double x) { return x > 0; }) <= pair.top_k) {
       CHECK(analysis.residual_outside == 0.0);
     }
 
@@ -516,17 +474,15 @@ TEST_CASE(
       tolerance += 0.5 * 4.0 * std::sqrt(o * (1.0 - o) / kDraws);
     }
     const double measured_tv = TotalVariation(measured, p);
-    INFO("topk bias: measured TV "
-         << measured_tv << ", analytic R_out " << analysis.residual_outside
-         << ", tolerance " << tolerance << ", retained mass "
-         << analysis.retained_mass);
+    INFO("topk bias: measured TV " << measured_tv << ", analytic R_out "
+                                   << analysis.residual_outside << ", tolerance " << tolerance
+                                   << ", retained mass " << analysis.retained_mass);
     CHECK(std::abs(measured_tv - analysis.residual_outside) <= tolerance);
   }
 }
 
-TEST_CASE(
-    "Fidelity: the chi-square test rejects a residual drawn from p instead",
-    "[spec][fidelity]") {
+TEST_CASE("Fidelity: the chi-square test rejects a residual drawn from p instead",
+          "[spec][fidelity]") {
   // Negative control: on rejection sample p itself, not norm(max(0, p - q̃)).
   // The output is then min(p, q̃) + beta * p, not p; for the "random" pair
   // this is far outside the kAlpha acceptance region.
@@ -535,15 +491,13 @@ TEST_CASE(
   const std::vector<uint32_t> q = QuantizeFixed16(pair.q);
   std::vector<int64_t> counts(pair.p.size(), 0);
   for (int64_t n = 0; n < kDraws; ++n) {
-    const int32_t x =
-        SampleFixed16(q, rng.Uniform(n, RngPurpose::kDraftSample));
+    const int32_t x = SampleFixed16(q, rng.Uniform(n, RngPurpose::kDraftSample));
     if (RejectionSampler::Accept(pair.p[x], q[x] / double{kFixed16One},
                                  rng.Uniform(n, RngPurpose::kAcceptTest))) {
       ++counts[x];
     } else {
       const std::vector<Candidate> c = RejectionSampler::DrawCandidates(
-          pair.p,
-          std::vector<double>{rng.Uniform(n, RngPurpose::kResidualSample)});
+          pair.p, std::vector<double>{rng.Uniform(n, RngPurpose::kResidualSample)});
       ++counts[c[0].id];
     }
   }

@@ -66,8 +66,7 @@ TEST_CASE("WarpLogits: top-p keeps the smallest set reaching p", "[spec][warp]")
   CHECK(WarpLogits(logits, p) == std::vector<float>{0, 0, 0, 1});
 }
 
-TEST_CASE("WarpLogits: min-p drops tokens below min_p times the top probability",
-          "[spec][warp]") {
+TEST_CASE("WarpLogits: min-p drops tokens below min_p times the top probability", "[spec][warp]") {
   // top prob 8/15; min_p 0.2 -> threshold 1.6/15: keeps 8, 4, 2; drops 1.
   std::vector<float> logits = {0, std::log(2.0f), std::log(4.0f), std::log(8.0f)};
   SamplingParams p = Temperature(1.0);
@@ -98,8 +97,7 @@ TEST_CASE("WarpLogits: ties at the top-k cut keep the lower ids", "[spec][warp]"
   CHECK(probs == std::vector<float>{0.5f, 0.5f, 0.0f});
 }
 
-TEST_CASE("SamplingParams: invalid values are rejected with the field named",
-          "[spec][warp]") {
+TEST_CASE("SamplingParams: invalid values are rejected with the field named", "[spec][warp]") {
   SamplingParams p;
   p.temperature = -1;
   CHECK_THAT(std::string(p.Validate().message()), Catch::Contains("temperature"));

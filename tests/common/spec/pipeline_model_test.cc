@@ -24,8 +24,7 @@ TEST_CASE("SyncThroughput: expected tokens per round over the round time", "[spe
   CHECK_THAT(SyncThroughput(Timings(0.0, 1e-3, 2e-3, 0.0), 1), WithinRel(1.0 / 3e-3, 1e-9));
 }
 
-TEST_CASE("PipelinedThroughput: alpha 0 makes every cycle one chunk round trip",
-          "[spec][model]") {
+TEST_CASE("PipelinedThroughput: alpha 0 makes every cycle one chunk round trip", "[spec][model]") {
   // alpha 0: k = 0 always, the cycle is draft gamma + RTT + verify:
   // gamma 1: 1 ms + 10 ms + 2 ms = 13 ms per token.
   CHECK_THAT(PipelinedThroughput(Timings(0.0, 1e-3, 2e-3, 10e-3), 1, 8),

@@ -15,15 +15,11 @@ uint64_t Total(const std::vector<uint32_t>& masses) {
   return std::accumulate(masses.begin(), masses.end(), uint64_t{0});
 }
 
-TEST_CASE("QuantizeFixed16: a one-hot distribution gets all 65536 units",
-          "[spec]") {
-  CHECK(QuantizeFixed16(std::vector<float>{0, 0, 1, 0}) ==
-        std::vector<uint32_t>{0, 0, 65536, 0});
+TEST_CASE("QuantizeFixed16: a one-hot distribution gets all 65536 units", "[spec]") {
+  CHECK(QuantizeFixed16(std::vector<float>{0, 0, 1, 0}) == std::vector<uint32_t>{0, 0, 65536, 0});
 }
 
-TEST_CASE(
-    "QuantizeFixed16: uniform over 3 gives the spare unit to the lowest id",
-    "[spec]") {
+TEST_CASE("QuantizeFixed16: uniform over 3 gives the spare unit to the lowest id", "[spec]") {
   // 65536 / 3 = 21845.33 each; floors sum to 65535; the one missing unit
   // goes to the largest remainder, all equal, so to id 0.
   const float third = 1.0f / 3.0f;
@@ -34,8 +30,7 @@ TEST_CASE(
         std::vector<uint32_t>{0, 21846, 0, 21845, 21845});
 }
 
-TEST_CASE("QuantizeFixed16: the largest remainder wins before the lower id",
-          "[spec]") {
+TEST_CASE("QuantizeFixed16: the largest remainder wins before the lower id", "[spec]") {
   // (0.25, 0.375, 0.375) is exact: 16384, 24576, 24576, no rounding needed.
   CHECK(QuantizeFixed16(std::vector<float>{0.25f, 0.375f, 0.375f}) ==
         std::vector<uint32_t>{16384, 24576, 24576});
@@ -48,20 +43,16 @@ TEST_CASE("QuantizeFixed16: the largest remainder wins before the lower id",
         std::vector<uint32_t>{45875, 13107, 6554});
 }
 
-TEST_CASE("QuantizeFixed16: probabilities summing to 0.999 are renormalised",
-          "[spec]") {
+TEST_CASE("QuantizeFixed16: probabilities summing to 0.999 are renormalised", "[spec]") {
   // 0.5 / 0.999 * 65536 = 32800.80, 0.499 / 0.999 * 65536 = 32735.20:
   // floors 32800 + 32735 = 65535; the unit goes to id 0 (remainder .80).
-  const std::vector<uint32_t> m =
-      QuantizeFixed16(std::vector<float>{0.5f, 0.499f});
+  const std::vector<uint32_t> m = QuantizeFixed16(std::vector<float>{0.5f, 0.499f});
   CHECK(m == std::vector<uint32_t>{32801, 32735});
   // One token with 0.999 alone still gets everything.
-  CHECK(QuantizeFixed16(std::vector<float>{0, 0.999f}) ==
-        std::vector<uint32_t>{0, 65536});
+  CHECK(QuantizeFixed16(std::vector<float>{0, 0.999f}) == std::vector<uint32_t>{0, 65536});
 }
 
-TEST_CASE("QuantizeFixed16: many tiny probabilities still sum to exactly 65536",
-          "[spec]") {
+TEST_CASE("QuantizeFixed16: many tiny probabilities still sum to exactly 65536", "[spec]") {
   // 100000 tokens of 1e-5 each: 0.65536 units each, all floors 0, all
   // remainders equal, so the 65536 lowest ids get one unit, the rest 0.
   const std::vector<float> tiny(100000, 1e-5f);
@@ -115,8 +106,7 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("SampleFixed16: r = floor(u * 65536) picks by cumulative mass",
-          "[spec]") {
+TEST_CASE("SampleFixed16: r = floor(u * 65536) picks by cumulative mass", "[spec]") {
   // Masses (1, 0, 65535): r = 0 -> id 0; r in [1, 65535] -> id 2; id 1 never.
   const std::vector<uint32_t> m = {1, 0, 65535};
   CHECK(SampleFixed16(m, 0.0) == 0);
@@ -135,13 +125,11 @@ TEST_CASE("SampleFixed16: never returns a trailing zero-mass id", "[spec]") {
   CHECK(SampleFixed16(m, std::nextafter(1.0, 0.0)) == 1);
 }
 
-TEST_CASE("SparsifyFixed16: keeps the top-k, renormalised, by decreasing mass",
-          "[spec]") {
+TEST_CASE("SparsifyFixed16: keeps the top-k, renormalised, by decreasing mass", "[spec]") {
   // Top 2 of (0.1, 0.4, 0.2, 0.3) are ids 1 (0.4) and 3 (0.3); renormalised
   // 0.4/0.7 * 65536 = 37449.14 and 0.3/0.7 * 65536 = 28086.86: floors
   // 37449 + 28086 = 65535; the unit goes to id 3 (remainder .86).
-  const SparseDistribution q =
-      SparsifyFixed16(std::vector<float>{0.1f, 0.4f, 0.2f, 0.3f}, 2);
+  const SparseDistribution q = SparsifyFixed16(std::vector<float>{0.1f, 0.4f, 0.2f, 0.3f}, 2);
   CHECK(q.ids == std::vector<int32_t>{1, 3});
   CHECK(q.masses == std::vector<uint32_t>{37449, 28087});
   CHECK(q.MassOf(1) == 37449);
@@ -168,20 +156,17 @@ TEST_CASE(
   CHECK(SparsifyFixed16(probs, 100).ids == all.ids);
 }
 
-TEST_CASE("SparsifyFixed16: entries that round to zero mass are dropped",
-          "[spec]") {
+TEST_CASE("SparsifyFixed16: entries that round to zero mass are dropped", "[spec]") {
   // 1e-6 of 65536 units is 0.066: floor 0 and no spare unit (the big token
   // takes 65535.93 -> floor 65535, remainder .93 beats .066).
-  const SparseDistribution q =
-      SparsifyFixed16(std::vector<float>{1e-6f, 1.0f - 1e-6f}, 0);
+  const SparseDistribution q = SparsifyFixed16(std::vector<float>{1e-6f, 1.0f - 1e-6f}, 0);
   CHECK(q.ids == std::vector<int32_t>{1});
   CHECK(q.masses == std::vector<uint32_t>{65536});
 }
 
 TEST_CASE("SampleSparse: inverse CDF in the stored order", "[spec]") {
   // ids (1, 3) with masses (37449, 28087): r < 37449 -> 1, else 3.
-  const SparseDistribution q =
-      SparsifyFixed16(std::vector<float>{0.1f, 0.4f, 0.2f, 0.3f}, 2);
+  const SparseDistribution q = SparsifyFixed16(std::vector<float>{0.1f, 0.4f, 0.2f, 0.3f}, 2);
   CHECK(SampleSparse(q, 0.0) == 1);
   CHECK(SampleSparse(q, 37448.5 / 65536) == 1);
   CHECK(SampleSparse(q, 37449.0 / 65536) == 3);

@@ -13,8 +13,7 @@ namespace {
 
 const double kJustBelowOne = std::nextafter(1.0, 0.0);
 
-TEST_CASE("RejectionSampler: accept iff u < p(x)/q(x), the boundary rejects",
-          "[spec]") {
+TEST_CASE("RejectionSampler: accept iff u < p(x)/q(x), the boundary rejects", "[spec]") {
   // p = 0.25, q = 0.5: p/q = 0.5.
   CHECK(RejectionSampler::Accept(0.25, 0.5, 0.0));
   CHECK(RejectionSampler::Accept(0.25, 0.5, std::nextafter(0.5, 0.0)));
@@ -27,14 +26,12 @@ TEST_CASE("RejectionSampler: accept iff u < p(x)/q(x), the boundary rejects",
   CHECK_FALSE(RejectionSampler::Accept(0.0, 0.3, 0.0));
 }
 
-TEST_CASE(
-    "RejectionSampler: candidates are inverse-CDF draws from p with their p",
-    "[spec]") {
+TEST_CASE("RejectionSampler: candidates are inverse-CDF draws from p with their p", "[spec]") {
   // p = (0.5, 0, 0.3, 0.2), CDF 0.5, 0.5, 0.8, 1.0: u 0.1 -> 0; 0.5 -> 2
   // (the zero-mass id 1 is skipped); 0.79 -> 2; 0.81 -> 3; 0.99 -> 3.
   const std::vector<float> p = {0.5f, 0.0f, 0.3f, 0.2f};
-  const std::vector<Candidate> c = RejectionSampler::DrawCandidates(
-      p, std::vector<double>{0.1, 0.5, 0.79, 0.81, 0.99});
+  const std::vector<Candidate> c =
+      RejectionSampler::DrawCandidates(p, std::vector<double>{0.1, 0.5, 0.79, 0.81, 0.99});
   REQUIRE(c.size() == 5);
   const std::vector<int32_t> want = {0, 2, 2, 3, 3};
   for (size_t i = 0; i < c.size(); ++i) {
@@ -43,34 +40,26 @@ TEST_CASE(
   }
 }
 
-TEST_CASE(
-    "RejectionSampler: the first candidate passing max(0, 1 - q/p) is chosen",
-    "[spec]") {
+TEST_CASE("RejectionSampler: the first candidate passing max(0, 1 - q/p) is chosen", "[spec]") {
   // q = (0.5, 0, 0.25, 0.25) = masses (32768, 0, 16384, 16384).
   // Pass probabilities: id 0 (p 0.5): 1 - 0.5/0.5 = 0; id 2 (p 0.3):
   // 1 - 0.25/0.3 = 0.1667; id 3 (p 0.2): max(0, 1 - 1.25) = 0.
   const std::vector<uint32_t> q = {32768, 0, 16384, 16384};
   const std::vector<Candidate> c = {{0, 0.5f}, {2, 0.3f}, {3, 0.2f}, {2, 0.3f}};
   // u 0 fails a pass probability of 0; 0.2 > 0.1667 fails; 0.1 passes.
-  CHECK(RejectionSampler::ResolveCandidates(
-            c, q, std::vector<double>{0.0, 0.2, 0.0, 0.1}) ==
+  CHECK(RejectionSampler::ResolveCandidates(c, q, std::vector<double>{0.0, 0.2, 0.0, 0.1}) ==
         std::optional<size_t>(3));
-  CHECK(RejectionSampler::ResolveCandidates(
-            c, q, std::vector<double>{0.0, 0.16, 0.0, 0.1}) ==
+  CHECK(RejectionSampler::ResolveCandidates(c, q, std::vector<double>{0.0, 0.16, 0.0, 0.1}) ==
         std::optional<size_t>(1));
-  CHECK_FALSE(RejectionSampler::ResolveCandidates(
-                  c, q, std::vector<double>{0.0, 0.17, 0.0, 0.5})
+  CHECK_FALSE(RejectionSampler::ResolveCandidates(c, q, std::vector<double>{0.0, 0.17, 0.0, 0.5})
                   .has_value());
   // A candidate where q has no mass passes with probability 1 - 0/p = 1.
   const std::vector<Candidate> off_q = {{1, 0.1f}};
-  CHECK(RejectionSampler::ResolveCandidates(
-            off_q, q, std::vector<double>{kJustBelowOne}) ==
+  CHECK(RejectionSampler::ResolveCandidates(off_q, q, std::vector<double>{kJustBelowOne}) ==
         std::optional<size_t>(0));
 }
 
-TEST_CASE(
-    "RejectionSampler: residual of p=(.5,.3,.2), q=(.2,.5,.3) is always id 0",
-    "[spec]") {
+TEST_CASE("RejectionSampler: residual of p=(.5,.3,.2), q=(.2,.5,.3) is always id 0", "[spec]") {
   // q quantized: 0.2, 0.5, 0.3 of 65536 = 13107.2, 32768, 19660.8; floors sum
   // to 65535 and the unit goes to .8 (id 2): (13107, 32768, 19661).
   // max(0, p - q) = (0.5 - 0.199997, 0, 0) = (0.300003, 0, 0): only id 0.
@@ -107,8 +96,7 @@ TEST_CASE(
   CHECK(RejectionSampler::SampleResidual(p, q2, 0.6) == 2);
 }
 
-TEST_CASE("RejectionSampler: a residual with no mass falls back to p",
-          "[spec]") {
+TEST_CASE("RejectionSampler: a residual with no mass falls back to p", "[spec]") {
   // p == q = (.5, .5): max(0, p - q) = 0 everywhere, so sample p itself.
   const std::vector<float> p = {0.5f, 0.5f};
   const std::vector<uint32_t> q = {32768, 32768};
@@ -117,9 +105,7 @@ TEST_CASE("RejectionSampler: a residual with no mass falls back to p",
   CHECK(RejectionSampler::SampleResidual(p, SparsifyFixed16(p, 0), 0.7) == 1);
 }
 
-TEST_CASE(
-    "RejectionSampler: TopK keeps the K most likely with their retained mass",
-    "[spec]") {
+TEST_CASE("RejectionSampler: TopK keeps the K most likely with their retained mass", "[spec]") {
   // p = (0.1, 0.4, 0.2, 0.3, 0): top 2 = ids 1 (0.4), 3 (0.3), mass 0.7.
   const std::vector<float> p = {0.1f, 0.4f, 0.2f, 0.3f, 0.0f};
   double retained = 0.0;
@@ -142,8 +128,7 @@ TEST_CASE(
   CHECK(tie[0].id == 1);
 }
 
-TEST_CASE("RejectionSampler: topk residual uses p̂ not renormalised (PicoSpec)",
-          "[spec]") {
+TEST_CASE("RejectionSampler: topk residual uses p̂ not renormalised (PicoSpec)", "[spec]") {
   // Top-2 (ids 1: 0.4, 3: 0.3), q uniform 0.25: max(0, p̂ - q) = (0.15, 0.05),
   // total 0.2, so id 1 for u < 0.75. Renormalising p̂ first would give
   // (0.571 - 0.25, 0.429 - 0.25) = (0.321, 0.179): id 1 only for u < 0.642.

@@ -68,12 +68,8 @@ TEST_CASE(
     "[tokenizer]") {
   auto tokenizer = Load(testing::SpmTokenizerJson());
   // "▁", F0 9F A6 99 (🦙), "a".
-  const Ids ids = {259,
-                   kSpmByteBase + 0xF0,
-                   kSpmByteBase + 0x9F,
-                   kSpmByteBase + 0xA6,
-                   kSpmByteBase + 0x99,
-                   260};
+  const Ids ids = {
+      259, kSpmByteBase + 0xF0, kSpmByteBase + 0x9F, kSpmByteBase + 0xA6, kSpmByteBase + 0x99, 260};
   const std::vector<std::string> chunks = Stream(*tokenizer, ids);
   // The leading space is stripped at the start of the text; nothing is
   // final until the run of byte tokens is over.
@@ -102,8 +98,7 @@ TEST_CASE(
   const Ids ids = {'x', 0xC3, 0xA9, 0xE2, 0x82, 0xAC, 259};
   const std::vector<std::string> with_special =
       Stream(*tokenizer, ids, /*skip_special_tokens=*/false);
-  CHECK(with_special == std::vector<std::string>{"x", "", "é", "", "", "€",
-                                                 "<|endoftext|>", ""});
+  CHECK(with_special == std::vector<std::string>{"x", "", "é", "", "", "€", "<|endoftext|>", ""});
   CHECK(Join(Stream(*tokenizer, ids)) == "xé€");
 }
 
@@ -116,8 +111,7 @@ TEST_CASE(
   const std::vector<std::string> spm_chunks = Stream(*spm, spm_ids);
   // HF's ByteFallback: an invalid run is one U+FFFD per byte token.
   CHECK(spm_chunks ==
-        std::vector<std::string>{"a", "", "",
-                                 std::string(kReplacement) + kReplacement});
+        std::vector<std::string>{"a", "", "", std::string(kReplacement) + kReplacement});
   CHECK(Join(spm_chunks) == spm->Decode(spm_ids, true).value());
 
   auto byte_level = Load(testing::ByteLevelTokenizerJson());

@@ -70,8 +70,8 @@ std::string ByteLevelTokenizerJson() {
       "merges": [["Ġ", "t"], "h e", "Ġt he"]}
   })json");
   for (int b = 0; b < 256; ++b) {
-    t["model"]["vocab"][tokenizer::EncodeUtf8(
-        tokenizer::ByteToUnicode(static_cast<uint8_t>(b)))] = b;
+    t["model"]["vocab"][tokenizer::EncodeUtf8(tokenizer::ByteToUnicode(static_cast<uint8_t>(b)))] =
+        b;
   }
   return t.dump();
 }

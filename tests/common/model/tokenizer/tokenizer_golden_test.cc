@@ -18,10 +18,8 @@
 namespace tandem::model {
 namespace {
 
-const std::string kTokenizersDir =
-    std::string(TANDEM_SHARED_DIR) + "/realdata/tokenizers";
-const std::string kStoriesDir =
-    std::string(TANDEM_SHARED_DIR) + "/realdata/models/stories260K";
+const std::string kTokenizersDir = std::string(TANDEM_SHARED_DIR) + "/realdata/tokenizers";
+const std::string kStoriesDir = std::string(TANDEM_SHARED_DIR) + "/realdata/models/stories260K";
 
 struct GoldenCase {
   std::string text;
@@ -32,12 +30,9 @@ struct GoldenCase {
 // empty element dropped); golden.out: one line of space-separated ids per
 // text.
 std::vector<GoldenCase> ReadGolden(const std::string& dir) {
-  const std::string inp =
-      base::ReadFileToString(base::JoinPath(dir, "golden.inp")).value();
-  const std::string out =
-      base::ReadFileToString(base::JoinPath(dir, "golden.out")).value();
-  std::vector<std::string> texts =
-      absl::StrSplit(inp, "\n__ggml_vocab_test__\n");
+  const std::string inp = base::ReadFileToString(base::JoinPath(dir, "golden.inp")).value();
+  const std::string out = base::ReadFileToString(base::JoinPath(dir, "golden.out")).value();
+  std::vector<std::string> texts = absl::StrSplit(inp, "\n__ggml_vocab_test__\n");
   if (!texts.empty() && texts.back().empty()) texts.pop_back();
   std::vector<std::string> lines = absl::StrSplit(out, '\n');
   REQUIRE(lines.size() >= texts.size());
@@ -45,8 +40,7 @@ std::vector<GoldenCase> ReadGolden(const std::string& dir) {
   for (size_t i = 0; i < texts.size(); ++i) {
     GoldenCase c;
     c.text = texts[i];
-    for (absl::string_view word :
-         absl::StrSplit(lines[i], ' ', absl::SkipEmpty())) {
+    for (absl::string_view word : absl::StrSplit(lines[i], ' ', absl::SkipEmpty())) {
       int32_t id = 0;
       REQUIRE(absl::SimpleAtoi(word, &id));
       c.ids.push_back(id);
@@ -168,8 +162,7 @@ std::vector<int32_t> JsonIds(const nlohmann::json& array) {
   return array.get<std::vector<int32_t>>();
 }
 
-TEST_CASE("Tokenizer: stories260K encodes with BOS as its reference",
-          "[tokenizer]") {
+TEST_CASE("Tokenizer: stories260K encodes with BOS as its reference", "[tokenizer]") {
   if (!SharedDataPresent(kStoriesDir)) return;
   auto tokenizer = Tokenizer::FromDirectory(kStoriesDir);
   INFO(tokenizer.status().ToString());
@@ -178,8 +171,7 @@ TEST_CASE("Tokenizer: stories260K encodes with BOS as its reference",
   CHECK((*tokenizer)->bos_id() == 1);
   CHECK((*tokenizer)->eos_id() == 2);
   const auto expected = nlohmann::json::parse(
-      base::ReadFileToString(base::JoinPath(kStoriesDir, "expected.json"))
-          .value());
+      base::ReadFileToString(base::JoinPath(kStoriesDir, "expected.json")).value());
   REQUIRE(expected["encode_cases"].size() >= 5);
   for (const auto& c : expected["encode_cases"]) {
     const std::string text = c["text"].get<std::string>();
@@ -198,8 +190,7 @@ TEST_CASE(
   auto tokenizer = Tokenizer::FromDirectory(kStoriesDir);
   REQUIRE(tokenizer.ok());
   const auto expected = nlohmann::json::parse(
-      base::ReadFileToString(base::JoinPath(kStoriesDir, "expected.json"))
-          .value());
+      base::ReadFileToString(base::JoinPath(kStoriesDir, "expected.json")).value());
   std::vector<std::pair<std::vector<int32_t>, std::string>> cases;
   std::vector<int32_t> ids = JsonIds(expected["prompt_ids"]);
   const std::vector<int32_t> greedy = JsonIds(expected["greedy_ids"]);

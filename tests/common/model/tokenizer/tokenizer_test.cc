@@ -19,24 +19,21 @@ using Ids = std::vector<int32_t>;
 // few lines of Python implementing the documented FNV-1a layout).
 constexpr uint64_t kCharTokenizerFingerprint = 0x5dc2b1ac47ad0e92ULL;
 
-std::unique_ptr<Tokenizer> Load(const std::string& json,
-                                const std::string& config = "") {
+std::unique_ptr<Tokenizer> Load(const std::string& json, const std::string& config = "") {
   auto tokenizer = Tokenizer::FromJson(json, config);
   INFO(tokenizer.status().ToString());
   REQUIRE(tokenizer.ok());
   return std::move(tokenizer).value();
 }
 
-Ids Encode(const Tokenizer& tokenizer, const std::string& text,
-           bool add_special_tokens = false) {
+Ids Encode(const Tokenizer& tokenizer, const std::string& text, bool add_special_tokens = false) {
   auto ids = tokenizer.Encode(text, add_special_tokens);
   INFO(ids.status().ToString());
   REQUIRE(ids.ok());
   return *ids;
 }
 
-std::string Decode(const Tokenizer& tokenizer, const Ids& ids,
-                   bool skip_special_tokens = false) {
+std::string Decode(const Tokenizer& tokenizer, const Ids& ids, bool skip_special_tokens = false) {
   auto text = tokenizer.Decode(ids, skip_special_tokens);
   INFO(text.status().ToString());
   REQUIRE(text.ok());
@@ -47,8 +44,7 @@ bool Contains(absl::string_view haystack, absl::string_view needle) {
   return haystack.find(needle) != absl::string_view::npos;
 }
 
-TEST_CASE("Tokenizer: BPE merges lowest rank first, leftmost on ties",
-          "[tokenizer]") {
+TEST_CASE("Tokenizer: BPE merges lowest rank first, leftmost on ties", "[tokenizer]") {
   auto tokenizer = Load(testing::SpmTokenizerJson());
   // "▁ab": (▁,a) rank 0 -> ▁a; then (▁a,b) rank 2 -> ▁ab (264).
   CHECK(Encode(*tokenizer, "ab") == Ids{264});
@@ -60,15 +56,12 @@ TEST_CASE("Tokenizer: BPE merges lowest rank first, leftmost on ties",
   CHECK(Encode(*byte_level, "the the") == Ids{'t', 257, 258});
 }
 
-TEST_CASE("Tokenizer: unknown characters fall back to byte tokens",
-          "[tokenizer]") {
+TEST_CASE("Tokenizer: unknown characters fall back to byte tokens", "[tokenizer]") {
   auto tokenizer = Load(testing::SpmTokenizerJson());
   CHECK(Encode(*tokenizer, "c") == Ids{259, kSpmByteBase + 'c'});
   // é is C3 A9 in UTF-8.
-  CHECK(Encode(*tokenizer, "é") ==
-        Ids{259, kSpmByteBase + 0xC3, kSpmByteBase + 0xA9});
-  CHECK(Decode(*tokenizer, {259, kSpmByteBase + 0xC3, kSpmByteBase + 0xA9}) ==
-        "é");
+  CHECK(Encode(*tokenizer, "é") == Ids{259, kSpmByteBase + 0xC3, kSpmByteBase + 0xA9});
+  CHECK(Decode(*tokenizer, {259, kSpmByteBase + 0xC3, kSpmByteBase + 0xA9}) == "é");
   // An invalid byte run decodes to one U+FFFD per byte token.
   CHECK(Decode(*tokenizer, {kSpmByteBase + 0xC3}) == "\xEF\xBF\xBD");
   CHECK(Decode(*tokenizer, {kSpmByteBase + 0xC3, 260}) ==
@@ -103,20 +96,17 @@ TEST_CASE(
   CHECK_FALSE(no_bos->bos_id().has_value());
   CHECK(Encode(*no_bos, "ab", true) == Ids{1, 264});  // still the template
 
-  auto bad = Tokenizer::FromJson(testing::SpmTokenizerJson(),
-                                 R"({"bos_token": "<nope>"})");
+  auto bad = Tokenizer::FromJson(testing::SpmTokenizerJson(), R"({"bos_token": "<nope>"})");
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.status().code() == absl::StatusCode::kInvalidArgument);
   CHECK(Contains(bad.status().message(), "<nope>"));
 
-  auto missing = Tokenizer::FromJson(testing::SpmTokenizerJson(),
-                                     R"({"add_eos_token": true})");
+  auto missing = Tokenizer::FromJson(testing::SpmTokenizerJson(), R"({"add_eos_token": true})");
   REQUIRE_FALSE(missing.ok());
   CHECK(Contains(missing.status().message(), "eos_token"));
 }
 
-TEST_CASE("Tokenizer: added tokens are split out before normalization",
-          "[tokenizer]") {
+TEST_CASE("Tokenizer: added tokens are split out before normalization", "[tokenizer]") {
   auto tokenizer = Load(testing::SpmTokenizerJson());
   // <|user|> (normalized=false) is found in the raw text; each side is then
   // normalized separately, so each gets its own "▁".
@@ -124,8 +114,7 @@ TEST_CASE("Tokenizer: added tokens are split out before normalization",
   // "hello" (normalized=true) is matched as "▁hello" in normalized text.
   CHECK(Encode(*tokenizer, "ab hello") == Ids{264, 270});
   const Ids inside_word = Encode(*tokenizer, "abhello");
-  CHECK(std::find(inside_word.begin(), inside_word.end(), 270) ==
-        inside_word.end());
+  CHECK(std::find(inside_word.begin(), inside_word.end(), 270) == inside_word.end());
 }
 
 TEST_CASE(
@@ -194,8 +183,7 @@ TEST_CASE("Tokenizer: Encode rejects invalid UTF-8", "[tokenizer]") {
   CHECK(Contains(ids.status().message(), "byte 2"));
 }
 
-TEST_CASE("Tokenizer: token lookups cover the model and added tokens",
-          "[tokenizer]") {
+TEST_CASE("Tokenizer: token lookups cover the model and added tokens", "[tokenizer]") {
   auto tokenizer = Load(testing::SpmTokenizerJson());
   CHECK(tokenizer->TokenToId("<|user|>") == 269);
   CHECK(tokenizer->TokenToId("▁ab") == 264);
@@ -209,8 +197,7 @@ TEST_CASE("Tokenizer: token lookups cover the model and added tokens",
   CHECK_FALSE(tokenizer->IsByteFallbackPiece(260));
 }
 
-TEST_CASE("Tokenizer: malformed JSON is InvalidArgument naming the file",
-          "[tokenizer]") {
+TEST_CASE("Tokenizer: malformed JSON is InvalidArgument naming the file", "[tokenizer]") {
   auto bad_json = Tokenizer::FromJson("{\"model\": ", "");
   REQUIRE_FALSE(bad_json.ok());
   CHECK(bad_json.status().code() == absl::StatusCode::kInvalidArgument);
@@ -226,15 +213,14 @@ TEST_CASE("Tokenizer: malformed JSON is InvalidArgument naming the file",
   CHECK(not_object.status().code() == absl::StatusCode::kInvalidArgument);
 
   auto bad_merge = Tokenizer::FromJson(
-      R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a zz"]}})",
-      "");
+      R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a zz"]}})", "");
   REQUIRE_FALSE(bad_merge.ok());
   CHECK(bad_merge.status().code() == absl::StatusCode::kInvalidArgument);
   CHECK(Contains(bad_merge.status().message(), "model.merges[0]"));
   CHECK(Contains(bad_merge.status().message(), "\"zz\""));
 
-  auto bad_id = Tokenizer::FromJson(
-      R"({"model": {"type": "BPE", "vocab": {"a": "0"}, "merges": []}})", "");
+  auto bad_id =
+      Tokenizer::FromJson(R"({"model": {"type": "BPE", "vocab": {"a": "0"}, "merges": []}})", "");
   REQUIRE_FALSE(bad_id.ok());
   CHECK(Contains(bad_id.status().message(), "model.vocab"));
 }
@@ -243,16 +229,16 @@ TEST_CASE(
     "Tokenizer: unsupported model types are Unimplemented naming the "
     "type",
     "[tokenizer]") {
-  auto unigram = Tokenizer::FromJson(
-      R"({"model": {"type": "Unigram", "vocab": [["a", 0.0]]}})", "");
+  auto unigram =
+      Tokenizer::FromJson(R"({"model": {"type": "Unigram", "vocab": [["a", 0.0]]}})", "");
   REQUIRE_FALSE(unigram.ok());
   CHECK(unigram.status().code() == absl::StatusCode::kUnimplemented);
   CHECK(unigram.status().message() ==
         "tokenizer.json: model type \"Unigram\" is not supported "
         "(supported: BPE)");
   // Without "type", the fields decide (as HF's untagged deserialization).
-  auto wordpiece = Tokenizer::FromJson(
-      R"({"model": {"vocab": {"a": 0}, "max_input_chars_per_word": 100}})", "");
+  auto wordpiece =
+      Tokenizer::FromJson(R"({"model": {"vocab": {"a": 0}, "max_input_chars_per_word": 100}})", "");
   REQUIRE_FALSE(wordpiece.ok());
   CHECK(Contains(wordpiece.status().message(), "\"WordPiece\""));
 }
@@ -261,10 +247,8 @@ TEST_CASE(
     "Tokenizer: unsupported components are Unimplemented naming the "
     "type and where it is",
     "[tokenizer]") {
-  const std::string model =
-      R"("model": {"type": "BPE", "vocab": {"a": 0}, "merges": []})";
-  auto nfkc = Tokenizer::FromJson(
-      "{\"normalizer\": {\"type\": \"NFKC\"}, " + model + "}", "");
+  const std::string model = R"("model": {"type": "BPE", "vocab": {"a": 0}, "merges": []})";
+  auto nfkc = Tokenizer::FromJson("{\"normalizer\": {\"type\": \"NFKC\"}, " + model + "}", "");
   REQUIRE_FALSE(nfkc.ok());
   CHECK(nfkc.status().code() == absl::StatusCode::kUnimplemented);
   CHECK(Contains(nfkc.status().message(), "\"NFKC\""));
@@ -279,14 +263,12 @@ TEST_CASE(
   CHECK(bert.status().code() == absl::StatusCode::kUnimplemented);
   CHECK(Contains(bert.status().message(), "pre_tokenizer.pretokenizers[0]"));
 
-  auto ctc = Tokenizer::FromJson(
-      "{\"decoder\": {\"type\": \"CTC\"}, " + model + "}", "");
+  auto ctc = Tokenizer::FromJson("{\"decoder\": {\"type\": \"CTC\"}, " + model + "}", "");
   REQUIRE_FALSE(ctc.ok());
   CHECK(Contains(ctc.status().message(), "\"CTC\""));
 }
 
-TEST_CASE("Tokenizer: FromDirectory reports a missing tokenizer.json",
-          "[tokenizer]") {
+TEST_CASE("Tokenizer: FromDirectory reports a missing tokenizer.json", "[tokenizer]") {
   auto missing = Tokenizer::FromDirectory("/nonexistent/tandem/tokenizer");
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.status().code() == absl::StatusCode::kNotFound);
@@ -300,14 +282,12 @@ TEST_CASE(
   CHECK(Load(testing::SpmTokenizerJson())->Fingerprint() == spm);
   CHECK(Load(testing::ByteLevelTokenizerJson())->Fingerprint() != spm);
   // Same vocabulary, different EOS.
-  CHECK(Load(testing::SpmTokenizerJson(), R"({"eos_token": "</s>"})")
-            ->Fingerprint() != spm);
+  CHECK(Load(testing::SpmTokenizerJson(), R"({"eos_token": "</s>"})")->Fingerprint() != spm);
   // The value is a fixed function of the vocabulary (FNV-1a 64 over, per
   // id: id, token length and bytes as little-endian int64s, special flag;
   // then bos and eos), computed independently for this 16-token vocabulary
   // with added tokens 100..102 (ids 16..99 unused).
-  CHECK(Load(testing::CharTokenizerJson())->Fingerprint() ==
-        kCharTokenizerFingerprint);
+  CHECK(Load(testing::CharTokenizerJson())->Fingerprint() == kCharTokenizerFingerprint);
 }
 
 }  // namespace

@@ -19,23 +19,20 @@ namespace {
 
 const std::string kFffd = "\xEF\xBF\xBD";
 
-TEST_CASE("Utf8: lossy decoding replaces each maximal ill-formed subpart",
-          "[tokenizer]") {
+TEST_CASE("Utf8: lossy decoding replaces each maximal ill-formed subpart", "[tokenizer]") {
   CHECK(Utf8Lossy("abc") == "abc");
   CHECK(Utf8Lossy("\xE2\x82"
-                  "A") == kFffd + "A");           // truncated €
-  CHECK(Utf8Lossy("\xF0\x9F\x98") == kFffd);      // truncated at the end
-  CHECK(Utf8Lossy("\xC0\x80") == kFffd + kFffd);  // overlong
-  CHECK(Utf8Lossy("\xED\xA0\x80") == kFffd + kFffd + kFffd);  // surrogate
-  CHECK(Utf8Lossy("\x80\xBF") == kFffd + kFffd);  // stray continuations
-  CHECK(Utf8Lossy("\xF4\x90\x80\x80") ==
-        kFffd + kFffd + kFffd + kFffd);  // > U+10FFFF
+                  "A") == kFffd + "A");                                   // truncated €
+  CHECK(Utf8Lossy("\xF0\x9F\x98") == kFffd);                              // truncated at the end
+  CHECK(Utf8Lossy("\xC0\x80") == kFffd + kFffd);                          // overlong
+  CHECK(Utf8Lossy("\xED\xA0\x80") == kFffd + kFffd + kFffd);              // surrogate
+  CHECK(Utf8Lossy("\x80\xBF") == kFffd + kFffd);                          // stray continuations
+  CHECK(Utf8Lossy("\xF4\x90\x80\x80") == kFffd + kFffd + kFffd + kFffd);  // > U+10FFFF
   CHECK(FindInvalidUtf8("ok\xE2\x82\xAC") == std::string::npos);
   CHECK(FindInvalidUtf8("ok\xE2\x82") == 2);
 }
 
-TEST_CASE("Unicode: NFC composes, reorders and respects exclusions",
-          "[tokenizer]") {
+TEST_CASE("Unicode: NFC composes, reorders and respects exclusions", "[tokenizer]") {
   CHECK(Nfc("e\xCC\x81") == "\xC3\xA9");                // e + ◌́ -> é
   CHECK(Nfc("\xE2\x84\xAB") == "\xC3\x85");             // Å (U+212B) -> Å
   CHECK(Nfc("\xE1\x84\x80\xE1\x85\xA1\xE1\x86\xA8") ==  // jamo -> 각
@@ -47,8 +44,7 @@ TEST_CASE("Unicode: NFC composes, reorders and respects exclusions",
   CHECK(Nfc("plain ascii") == "plain ascii");
 }
 
-TEST_CASE("Unicode: NFD decomposes fully, including Latin-1 and Hangul",
-          "[tokenizer]") {
+TEST_CASE("Unicode: NFD decomposes fully, including Latin-1 and Hangul", "[tokenizer]") {
   CHECK(Nfd("\xC3\xA9") == "e\xCC\x81");
   CHECK(Nfd("\xC3\x85") == "A\xCC\x8A");
   CHECK(Nfd("\xEA\xB0\x81") == "\xE1\x84\x80\xE1\x85\xA1\xE1\x86\xA8");
@@ -75,8 +71,7 @@ TEST_CASE("ByteLevel: the GPT-2 byte map is a bijection", "[tokenizer]") {
   CHECK_FALSE(UnicodeToBytes("a b").has_value());
 }
 
-std::vector<std::string> Pieces(const std::string& regex,
-                                const std::string& text) {
+std::vector<std::string> Pieces(const std::string& regex, const std::string& text) {
   auto compiled = Regex::Compile(regex);
   REQUIRE(compiled.ok());
   auto matches = (*compiled)->FindAll(text);
@@ -90,8 +85,7 @@ std::vector<std::string> Pieces(const std::string& regex,
 
 TEST_CASE("Regex: the GPT-2 pattern splits like Oniguruma", "[tokenizer]") {
   CHECK(Pieces(kGpt2SplitRegex, "Hello world's 123  x\n") ==
-        std::vector<std::string>{"Hello", " world", "'s", " 123", " ", " x",
-                                 "\n"});
+        std::vector<std::string>{"Hello", " world", "'s", " 123", " ", " x", "\n"});
   // \s is Unicode White_Space: U+0085 counts, U+180E does not.
   CHECK(Pieces("\\s+",
                "a\xC2\x85"
@@ -107,8 +101,7 @@ TEST_CASE("Regex: the GPT-2 pattern splits like Oniguruma", "[tokenizer]") {
   CHECK(bad.status().message().find("(unclosed") != absl::string_view::npos);
 }
 
-std::vector<std::string> SplitDashes(SplitBehavior behavior,
-                                     bool invert = false) {
+std::vector<std::string> SplitDashes(SplitBehavior behavior, bool invert = false) {
   const std::string text = "the-final--countdown";
   auto pieces = SplitPattern::Literal("-").FindPieces(text);
   REQUIRE(pieces.ok());
@@ -119,21 +112,15 @@ std::vector<std::string> SplitDashes(SplitBehavior behavior,
   return out;
 }
 
-TEST_CASE("SplitPattern: the five delimiter behaviours match Hugging Face",
-          "[tokenizer]") {
+TEST_CASE("SplitPattern: the five delimiter behaviours match Hugging Face", "[tokenizer]") {
   using V = std::vector<std::string>;
   CHECK(SplitDashes(SplitBehavior::kRemoved) == V{"the", "final", "countdown"});
-  CHECK(SplitDashes(SplitBehavior::kIsolated) ==
-        V{"the", "-", "final", "-", "-", "countdown"});
-  CHECK(SplitDashes(SplitBehavior::kMergedWithPrevious) ==
-        V{"the-", "final-", "-", "countdown"});
-  CHECK(SplitDashes(SplitBehavior::kMergedWithNext) ==
-        V{"the", "-final", "-", "-countdown"});
-  CHECK(SplitDashes(SplitBehavior::kContiguous) ==
-        V{"the", "-", "final", "--", "countdown"});
+  CHECK(SplitDashes(SplitBehavior::kIsolated) == V{"the", "-", "final", "-", "-", "countdown"});
+  CHECK(SplitDashes(SplitBehavior::kMergedWithPrevious) == V{"the-", "final-", "-", "countdown"});
+  CHECK(SplitDashes(SplitBehavior::kMergedWithNext) == V{"the", "-final", "-", "-countdown"});
+  CHECK(SplitDashes(SplitBehavior::kContiguous) == V{"the", "-", "final", "--", "countdown"});
   // invert: the words are the delimiters.
-  CHECK(SplitDashes(SplitBehavior::kRemoved, /*invert=*/true) ==
-        V{"-", "-", "-"});
+  CHECK(SplitDashes(SplitBehavior::kRemoved, /*invert=*/true) == V{"-", "-", "-"});
 }
 
 }  // namespace
