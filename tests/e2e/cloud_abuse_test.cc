@@ -13,6 +13,7 @@
 #include "common/wire/protocol_version.h"
 #include "proto/tandem/v1/tandem.grpc.pb.h"
 #include "tests/testing/cloud_fixture.h"
+#include "tests/testing/protocol_messages.h"
 
 namespace tandem {
 namespace {
@@ -52,21 +53,7 @@ struct RawSession {
   std::unique_ptr<Stream> stream;
 };
 
-v1::EdgeMessage OpenMessage(const model::Tokenizer& tokenizer, const std::vector<int32_t>& prompt) {
-  v1::EdgeMessage message;
-  v1::Open* open = message.mutable_open();
-  open->set_protocol_version(wire::kProtocolVersion);
-  const model::TokenizerIdentity id = model::IdentityOf(tokenizer);
-  open->mutable_draft()->set_vocab_size(id.vocab_size);
-  open->mutable_draft()->set_token_text_hash(id.token_text_hash);
-  if (id.eos_id >= 0) open->mutable_draft()->add_eos_ids(id.eos_id);
-  open->mutable_draft()->set_bos_id(id.bos_id);
-  open->set_verification(v1::VERIFICATION_MODE_EXACT);
-  open->set_decoding(v1::DECODING_MODE_SYNC);
-  open->set_max_new_tokens(64);
-  wire::EncodeIds(prompt, {}, open->mutable_prompt());
-  return message;
-}
+using testing::OpenMessage;
 
 v1::EdgeMessage DraftMessage(uint32_t epoch, uint32_t seq, uint32_t base,
                              const std::vector<int32_t>& tokens, uint32_t n_prefix) {

@@ -10,25 +10,14 @@
 #include "common/wire/protocol_version.h"
 #include "proto/tandem/v1/tandem.grpc.pb.h"
 #include "tests/testing/cloud_fixture.h"
+#include "tests/testing/protocol_messages.h"
 
 namespace tandem {
 namespace {
 
 namespace v1 = ::tandem::v1;
 
-v1::EdgeMessage Open(const model::Tokenizer& tokenizer, const std::vector<int32_t>& prompt) {
-  v1::EdgeMessage message;
-  v1::Open* open = message.mutable_open();
-  open->set_protocol_version(wire::kProtocolVersion);
-  const model::TokenizerIdentity id = model::IdentityOf(tokenizer);
-  open->mutable_draft()->set_vocab_size(id.vocab_size);
-  open->mutable_draft()->set_token_text_hash(id.token_text_hash);
-  if (id.eos_id >= 0) open->mutable_draft()->add_eos_ids(id.eos_id);
-  open->mutable_draft()->set_bos_id(id.bos_id);
-  open->set_decoding(v1::DECODING_MODE_SYNC);
-  wire::EncodeIds(prompt, {}, open->mutable_prompt());
-  return message;
-}
+using testing::OpenMessage;
 
 TEST_CASE("tandem-cloud shutdown: new sessions refused, an open session finishes",
           "[e2e][integration][shutdown]") {
@@ -44,7 +33,7 @@ TEST_CASE("tandem-cloud shutdown: new sessions refused, an open session finishes
   auto stub = v1::Verifier::NewStub(channel);
   grpc::ClientContext context;
   auto stream = stub->Session(&context);
-  REQUIRE(stream->Write(Open(**tokenizer, *prompt)));
+  REQUIRE(stream->Write(OpenMessage(**tokenizer, *prompt)));
   v1::CloudMessage reply;
   REQUIRE(stream->Read(&reply));
   REQUIRE(reply.has_opened());
@@ -55,7 +44,7 @@ TEST_CASE("tandem-cloud shutdown: new sessions refused, an open session finishes
   {
     grpc::ClientContext refused_context;
     auto refused = stub->Session(&refused_context);
-    refused->Write(Open(**tokenizer, *prompt));
+    refused->Write(OpenMessage(**tokenizer, *prompt));
     v1::CloudMessage ignored;
     CHECK_FALSE(refused->Read(&ignored));
     const grpc::Status status = refused->Finish();
