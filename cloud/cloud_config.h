@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "common/model/emulated_forward_cost.h"
 
 namespace tandem::cloud {
 
@@ -25,6 +26,8 @@ struct CloudConfig {
   int zstd_level = 3;
   int64_t zstd_min_bytes = 64;                        // smaller payloads are never compressed
   absl::Duration shutdown_grace = absl::Seconds(30);  // SIGTERM: finish sessions
+  // Benchmarks: make the target's forwards as slow as a larger model's.
+  model::EmulatedForwardCost emulated_cost;
 
   // InvalidArgument naming the field and its range.
   absl::Status Validate() const;

@@ -20,6 +20,7 @@ absl::StatusOr<std::unique_ptr<CloudServer>> CloudServer::Start(const CloudConfi
   model_options.model_dir = config.model_dir;
   model_options.dtype = config.dtype;
   model_options.device = config.device;
+  model_options.emulated_cost = config.emulated_cost;
   TANDEM_ASSIGN_OR_RETURN(server->model_, model::LlamaModel::Load(model_options));
   TANDEM_ASSIGN_OR_RETURN(auto tokenizer, model::Tokenizer::FromDirectory(config.model_dir));
   TANDEM_ASSIGN_OR_RETURN(model::GenerationConfig generation,

@@ -37,6 +37,9 @@ ABSL_FLAG(int, zstd_level, 3, "zstd level for payloads that pay to compress.");
 ABSL_FLAG(int64_t, zstd_min_bytes, 64, "Payloads smaller than this are never compressed.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(30),
           "On SIGTERM, how long open sessions may run before they are cancelled.");
+ABSL_FLAG(std::string, emulate_forward, "",
+          "Benchmarks: pad each target forward over n tokens to FIXED + n * PER_TOKEN, "
+          "e.g. 100ms+0.5ms/token, to stand for a larger target (default: off).");
 ABSL_FLAG(int, v, 0, "Verbose logging level.");
 
 namespace {
@@ -100,6 +103,16 @@ int main(int argc, char** argv) {
   config.zstd_level = absl::GetFlag(FLAGS_zstd_level);
   config.zstd_min_bytes = absl::GetFlag(FLAGS_zstd_min_bytes);
   config.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  auto emulated_cost =
+      tandem::model::EmulatedForwardCost::Parse(absl::GetFlag(FLAGS_emulate_forward));
+  if (!emulated_cost.ok()) {
+    std::cerr << "error: " << emulated_cost.status().message() << "\n";
+    return 2;
+  }
+  config.emulated_cost = *emulated_cost;
+  if (config.emulated_cost.enabled()) {
+    ABSL_LOG(INFO) << "emulated target forward cost " << config.emulated_cost.ToString();
+  }
 
   auto server = tandem::cloud::CloudServer::Start(config);
   if (!server.ok()) {

@@ -148,7 +148,13 @@ std::string GenerationStats::ToJson() const {
         {"gamma", final_gamma},
         {"draft_ahead", final_draft_ahead}}},
       {"threads", threads},
+      {"predicted_tokens_per_second", predicted_tokens_per_second},
   };
+  nlohmann::json trace = nlohmann::json::array();
+  for (const GammaChange& change : gamma_trace) {
+    trace.push_back({absl::ToDoubleMilliseconds(change.at), change.gamma, change.draft_ahead});
+  }
+  j["gamma_trace"] = std::move(trace);  // [t_ms, gamma, D] at each change
   return j.dump();
 }
 

@@ -70,6 +70,16 @@ struct GenerationStats {
   // The adaptive controller's final channel estimates (pipelined).
   double est_alpha = 0, est_rtt_ms = 0, est_t_draft_ms = 0, est_t_verify_ms = 0;
   int final_gamma = 0, final_draft_ahead = 0;
+  // Each change of the controller's choice, from the start of generation.
+  struct GammaChange {
+    absl::Duration at;
+    int gamma = 0;
+    int draft_ahead = 0;
+  };
+  std::vector<GammaChange> gamma_trace;
+  // The analytic model's steady-state tokens/s for this run's measured
+  // timings and mean gamma (edge/throughput_prediction.h); 0 if none.
+  double predicted_tokens_per_second = 0;
   int threads = 0;
 
   double mean_in_flight() const;

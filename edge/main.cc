@@ -76,6 +76,9 @@ ABSL_FLAG(int, top_k_return, 16, "topk mode: K entries of p sent on rejection.")
 ABSL_FLAG(int, sparse_top_k, 8, "sparse-draft mode: support of the uploaded q^.");
 ABSL_FLAG(int, zstd_level, 3, "zstd level for payloads that pay to compress.");
 ABSL_FLAG(int64_t, zstd_min_bytes, 64, "Payloads smaller than this are never compressed.");
+ABSL_FLAG(std::string, emulate_forward, "",
+          "Benchmarks: pad each draft forward over n tokens to FIXED + n * PER_TOKEN, e.g. "
+          "10ms, to stand for a larger draft on a slower device (default: off).");
 ABSL_FLAG(absl::Duration, connect_timeout, absl::Seconds(10), "How long to wait for the cloud.");
 
 namespace {
@@ -155,6 +158,20 @@ std::string ModelLine(const tandem::model::LlamaModel& model) {
                          model.config().ParameterCount() / 1e6, model.options().dtype);
 }
 
+// The draft model's load options from --model, --dtype, --device and
+// --emulate-forward.
+absl::StatusOr<tandem::model::LlamaModelOptions> DraftModelOptionsFromFlags() {
+  tandem::model::LlamaModelOptions options;
+  options.model_dir = absl::GetFlag(FLAGS_model);
+  options.dtype = absl::GetFlag(FLAGS_dtype);
+  options.device = absl::GetFlag(FLAGS_device);
+  auto emulated_cost =
+      tandem::model::EmulatedForwardCost::Parse(absl::GetFlag(FLAGS_emulate_forward));
+  if (!emulated_cost.ok()) return emulated_cost.status();
+  options.emulated_cost = *emulated_cost;
+  return options;
+}
+
 int RunLocalGenerate() {
   const std::string model_dir = absl::GetFlag(FLAGS_model);
   auto options = OptionsFromFlags(model_dir);
@@ -163,11 +180,12 @@ int RunLocalGenerate() {
     return 2;
   }
   tandem::model::SetComputeThreads(absl::GetFlag(FLAGS_threads));
-  tandem::model::LlamaModelOptions model_options;
-  model_options.model_dir = model_dir;
-  model_options.dtype = absl::GetFlag(FLAGS_dtype);
-  model_options.device = absl::GetFlag(FLAGS_device);
-  auto model = tandem::model::LlamaModel::Load(model_options);
+  auto model_options = DraftModelOptionsFromFlags();
+  if (!model_options.ok()) {
+    std::cerr << "error: " << model_options.status().message() << "\n";
+    return 2;
+  }
+  auto model = tandem::model::LlamaModel::Load(*model_options);
   if (!model.ok()) {
     std::cerr << "error: " << model.status().message() << "\n";
     return 1;
@@ -255,11 +273,9 @@ int RunCloudGenerate() {
   if (!tokenizer.ok()) return Fail(tokenizer.status(), 1);
   std::unique_ptr<tandem::model::LlamaModel> draft;
   if (options->decoding != tandem::edge::DecodingMode::kCloudAr) {
-    tandem::model::LlamaModelOptions model_options;
-    model_options.model_dir = model_dir;
-    model_options.dtype = absl::GetFlag(FLAGS_dtype);
-    model_options.device = absl::GetFlag(FLAGS_device);
-    auto loaded = tandem::model::LlamaModel::Load(model_options);
+    auto model_options = DraftModelOptionsFromFlags();
+    if (!model_options.ok()) return Fail(model_options.status(), 2);
+    auto loaded = tandem::model::LlamaModel::Load(*model_options);
     if (!loaded.ok()) return Fail(loaded.status(), 1);
     draft = std::move(*loaded);
   }

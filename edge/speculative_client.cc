@@ -1,6 +1,7 @@
 #include "edge/speculative_client.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -13,6 +14,7 @@
 #include "common/wire/payload_size.h"
 #include "common/wire/protocol_version.h"
 #include "common/wire/status_proto.h"
+#include "edge/throughput_prediction.h"
 
 namespace tandem::edge {
 namespace {
@@ -235,7 +237,7 @@ absl::StatusOr<std::vector<int32_t>> SpeculativeClient::Generate(
     // RunPipelined ends the stream itself (its receiver thread reads it).
     TANDEM_RETURN_IF_ERROR(RunPipelined());
     if (on_text_) on_text_(detokenizer_->Flush());
-    if (drafter_) stats_.draft_time = drafter_->model_time();
+    FinishStats();
     if (stats != nullptr) *stats = stats_;
     return std::vector<int32_t>(sequence_.begin() + prompt_length_, sequence_.end());
   }
@@ -245,9 +247,22 @@ absl::StatusOr<std::vector<int32_t>> SpeculativeClient::Generate(
   close.mutable_close();
   // The session is over either way; a failed Close only loses cleanup.
   if (SendMessage(close).ok()) transport_.Finish().IgnoreError();
-  if (drafter_) stats_.draft_time = drafter_->model_time();
+  FinishStats();
   if (stats != nullptr) *stats = stats_;
   return std::vector<int32_t>(sequence_.begin() + prompt_length_, sequence_.end());
+}
+
+void SpeculativeClient::FinishStats() {
+  if (drafter_) stats_.draft_time = drafter_->model_time();
+  if (options_.decoding == DecodingMode::kCloudAr || stats_.rounds == 0) return;
+  const bool pipelined = options_.decoding == DecodingMode::kPipelined;
+  // Adaptive runs change gamma as they go: predict for the mean in force.
+  const int gamma =
+      pipelined && stats_.chunks > 0
+          ? static_cast<int>(std::lround(static_cast<double>(stats_.gamma_sum) / stats_.chunks))
+          : options_.draft_max;
+  stats_.predicted_tokens_per_second =
+      PredictedTokensPerSecond(stats_, pipelined, gamma, stats_.final_draft_ahead);
 }
 
 absl::Status SpeculativeClient::RunCloudAr() {
@@ -457,11 +472,7 @@ absl::Status SpeculativeClient::RunPipelined() {
         controller_->ObserveDraftTime(absl::ToDoubleSeconds(absl::Now() - draft_start));
         if (!decided) {
           decided = true;
-          const spec::DraftDecision decision = controller_->Decide();
-          PipelineOptions adjusted = state.options();
-          adjusted.chunk_tokens = adjusted.min_chunk = decision.gamma;
-          adjusted.draft_ahead = decision.draft_ahead;
-          state.set_options(adjusted);
+          ApplyControllerDecision(state);
         }
       }
       if (drafted->front().confidence < options_.draft_p_min) {
@@ -524,6 +535,21 @@ absl::Status SpeculativeClient::RunPipelined() {
   return status;
 }
 
+void SpeculativeClient::ApplyControllerDecision(PipelineState& state) {
+  const spec::DraftDecision decision = controller_->Decide();
+  PipelineOptions adjusted = state.options();
+  adjusted.chunk_tokens = decision.gamma;
+  // The model behind the decision assumes full chunks; cutting them short
+  // whenever the cloud idles would add per-chunk costs it did not weigh.
+  adjusted.min_chunk = decision.gamma;
+  adjusted.draft_ahead = decision.draft_ahead;
+  if (adjusted.chunk_tokens != state.options().chunk_tokens ||
+      adjusted.draft_ahead != state.options().draft_ahead || stats_.gamma_trace.empty()) {
+    stats_.gamma_trace.push_back({absl::Now() - start_, decision.gamma, decision.draft_ahead});
+  }
+  state.set_options(adjusted);
+}
+
 absl::Status SpeculativeClient::ApplyPipelined(const v1::CloudMessage& received,
                                                PipelineState& state) {
   const absl::Time apply_start = absl::Now();
@@ -552,16 +578,7 @@ absl::Status SpeculativeClient::ApplyPipelined(const v1::CloudMessage& received,
     if (last_rtt_ > absl::ZeroDuration()) controller_->ObserveRtt(absl::ToDoubleSeconds(last_rtt_));
     // Re-decide on every verdict at first, then on every 4th: the estimates
     // move slowly and a decision costs ~0.05 ms of edge time.
-    if (stats_.rounds <= 8 || stats_.rounds % 4 == 0) {
-      const spec::DraftDecision decision = controller_->Decide();
-      PipelineOptions adjusted = state.options();
-      adjusted.chunk_tokens = decision.gamma;
-      // The model behind the decision assumes full chunks; cutting them short
-      // whenever the cloud idles would add per-chunk costs it did not weigh.
-      adjusted.min_chunk = decision.gamma;
-      adjusted.draft_ahead = decision.draft_ahead;
-      state.set_options(adjusted);
-    }
+    if (stats_.rounds <= 8 || stats_.rounds % 4 == 0) ApplyControllerDecision(state);
   }
   stats_.accepted_tokens += static_cast<int64_t>(outcome.committed.size());
   for (int32_t token : outcome.committed) {

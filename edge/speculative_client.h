@@ -83,6 +83,11 @@ class SpeculativeClient {
   absl::Status RunPipelined();
   // Applies one verdict in pipelined mode (commits, resolves a rejection).
   absl::Status ApplyPipelined(const tandem::v1::CloudMessage& message, PipelineState& state);
+  // Sets the controller's current choice of gamma and D on `state` and
+  // records it in stats_.gamma_trace.
+  void ApplyControllerDecision(PipelineState& state);
+  // Fills the stats known only at the end (draft time, the prediction).
+  void FinishStats();
   absl::StatusOr<std::unique_ptr<Drafter>> MakeDrafter() const;
   absl::Status RunCloudAr();
   absl::Status SendMessage(const tandem::v1::EdgeMessage& message);

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/base/status_macros.h"
 #include "common/model/checkpoint.h"
 #include "common/model/kv_storage.h"
@@ -229,6 +230,7 @@ absl::StatusOr<Logits> LlamaModel::Forward(absl::Span<const int32_t> tokens, KvC
         absl::StrCat("sequence would reach ", start + n, " tokens but the KV cache holds ",
                      cache.capacity(), "; start a new sequence or raise the context size"));
   }
+  const absl::Time started = absl::Now();
   try {
     c10::InferenceMode inference;
     const LlamaWeights& w = *weights_;
@@ -252,6 +254,7 @@ absl::StatusOr<Logits> LlamaModel::Forward(absl::Span<const int32_t> tokens, KvC
     out.n_rows = logits.size(0);
     out.vocab = logits.size(1);
     out.values.assign(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
+    options_.emulated_cost.PadForward(started, n);
     return out;
   } catch (const c10::Error& e) {
     return absl::InternalError(absl::StrCat("forward pass failed: ", e.what_without_backtrace()));

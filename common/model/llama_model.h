@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "common/model/emulated_forward_cost.h"
 #include "common/model/kv_cache.h"
 #include "common/model/logits.h"
 #include "common/model/model_config.h"
@@ -22,6 +23,8 @@ struct LlamaModelOptions {
   std::string dtype = "float32";
   // "cpu", or "cuda"/"cuda:N" when libtorch was built with CUDA.
   std::string device = "cpu";
+  // Benchmarks only: pad every Forward to a larger model's cost (off).
+  EmulatedForwardCost emulated_cost;
 
   absl::Status Validate() const;
 };
@@ -60,7 +63,7 @@ class LlamaModel {
   // their keys/values to `cache`, and returns next-token logits ([n, vocab],
   // or [1, vocab] for kLast). Token ids must be in [0, vocab_size);
   // ResourceExhausted if the cache would overflow. On error the cache is
-  // unchanged.
+  // unchanged. With options.emulated_cost, returns no sooner than that cost.
   absl::StatusOr<Logits> Forward(absl::Span<const int32_t> tokens, KvCache& cache,
                                  LogitRows rows = LogitRows::kAll) const;
 
