@@ -55,6 +55,9 @@ COMPUTE = {c.name: c for c in (
     Compute("bundled"),  # the tiny models as they are
     Compute("t50", cloud_fixed_ms=50, cloud_per_token_ms=0.5, edge_fixed_ms=10),
     Compute("t100", cloud_fixed_ms=100, cloud_per_token_ms=0.5, edge_fixed_ms=10),
+    # A slow drafter next to a fast verifier: a ~1B draft on a phone CPU
+    # (30 ms/token) and a ~7B target on a data-centre GPU (15 ms per forward).
+    Compute("phone", cloud_fixed_ms=15, cloud_per_token_ms=0.2, edge_fixed_ms=30),
 )}
 
 
@@ -266,6 +269,8 @@ ABLATION_VARIANTS = {
     "without adaptivity": (PIPELINED_G8, "exact"),
     "cloud-only AR": (CLOUD_AR, ""),
 }
+PIPELINE_RTTS_MS = (50, 100, 200)
+PIPELINE_METHODS = (("sync", 1), ("sync", 2), SYNC_G4, ("pipelined-fixed", 1), ADAPTIVE)
 DRIFT_SIZE = Size(1, 240)  # the pair's 256-position window caps a generation near 248 tokens
 
 
@@ -321,6 +326,14 @@ def wan_section(size):
             for c in COMPUTE for t in TEMPERATURES for m in HEADLINE_METHODS]
 
 
+def pipeline_section(size, rtts=PIPELINE_RTTS_MS):
+    """Pipelined vs synchronous where drafting is slow (the phone profile): sync
+    at G = 1, 2, 4, pipelined at G = 1 and adaptive, RTT >= 50 ms, both
+    temperatures, 20 Mbit/s without loss (issue #5's comparison)."""
+    return [point("pipeline", m, custom_link(rtt), t, "phone", size)
+            for t in TEMPERATURES for rtt in rtts for m in PIPELINE_METHODS]
+
+
 def drift_section():
     """Pipelined adaptive over DRIFT_SCHEDULE, one long generation."""
     return [point("drift", ADAPTIVE, DRIFT, 0.8, "t100", DRIFT_SIZE)]
@@ -356,7 +369,8 @@ def quick_points():
         + gamma_section(size, gammas=(1, 4, 16))
         + km_section(size, km_values={"topk": (4, 64), "exact": (1, 16),
                                       "sparse-draft": (2, 64)})
-        + ablation_section(size) + wan_section(size) + drift_section())
+        + ablation_section(size) + wan_section(size)
+        + pipeline_section(size, rtts=(100,)) + drift_section())
 
 
 def full_points():
@@ -364,7 +378,7 @@ def full_points():
     size = FULL_SIZE
     return merged(rtt_section(size) + bandwidth_section(size) + loss_section(size)
                   + gamma_section(size) + km_section(size) + ablation_section(size)
-                  + wan_section(size) + drift_section())
+                  + wan_section(size) + pipeline_section(size) + drift_section())
 
 
 PROFILES = {"smoke": smoke_points, "quick": quick_points, "full": full_points}
