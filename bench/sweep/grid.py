@@ -58,6 +58,8 @@ COMPUTE = {c.name: c for c in (
     # A slow drafter next to a fast verifier: a ~1B draft on a phone CPU
     # (30 ms/token) and a ~7B target on a data-centre GPU (15 ms per forward).
     Compute("phone", cloud_fixed_ms=15, cloud_per_token_ms=0.2, edge_fixed_ms=30),
+    # Both slow: the t100 target with the phone's draft.
+    Compute("t100-phone", cloud_fixed_ms=100, cloud_per_token_ms=0.5, edge_fixed_ms=30),
 )}
 
 
