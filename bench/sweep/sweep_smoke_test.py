@@ -26,7 +26,8 @@ PLOTTED_SECTIONS = ("pipeline", "rtt", "bandwidth", "loss", "gamma", "km", "abla
 FIGURES = ("speedup_vs_rtt.png", "throughput_vs_bandwidth.png", "bytes_per_token.png",
            "measured_vs_predicted.png", "gamma_sweep.png", "ablation.png")
 TABLE_TITLES = ("## Headline", "## Fixed gamma", "## Verification-mode parameters",
-                "## Ablation", "## Pipelined vs synchronous", "## Throughput vs bandwidth")
+                "## Ablation", "## Pipelined vs synchronous", "## Throughput vs bandwidth",
+                "## Throughput vs loss")
 
 
 class CheckFailed(Exception):
