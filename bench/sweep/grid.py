@@ -336,9 +336,16 @@ def pipeline_section(size, rtts=PIPELINE_RTTS_MS):
             for t in TEMPERATURES for rtt in rtts for m in PIPELINE_METHODS]
 
 
+DRIFT_METHODS = (ADAPTIVE, ("pipelined-fixed", 1), ("pipelined-fixed", 2), ("sync", 1),
+                 ("sync", 2))
+
+
 def drift_section():
-    """Pipelined adaptive over DRIFT_SCHEDULE, one long generation."""
-    return [point("drift", ADAPTIVE, DRIFT, 0.8, "t100", DRIFT_SIZE)]
+    """One long generation over DRIFT_SCHEDULE (a fresh tandem-linkem per point,
+    so every point sees the same phases): pipelined adaptive with t100, and
+    pipelined adaptive against fixed settings with the phone profile."""
+    return ([point("drift", ADAPTIVE, DRIFT, 0.8, "t100", DRIFT_SIZE)]
+            + [point("drift", m, DRIFT, 0.8, "phone", DRIFT_SIZE) for m in DRIFT_METHODS])
 
 
 def ablation_label(row):

@@ -242,27 +242,40 @@ def schedule_phases(path):
 
 
 def plot_drift_gamma(rows, raw_dir, img_dir):
-    """The controller's gamma and D over time on the drifting link, with the
-    schedule's slow phases shaded. The schedule runs from tandem-linkem's
+    """The controller's gamma and D over time on the drifting link, one panel
+    per compute profile of the drift section's pipelined-adaptive rows, with
+    the schedule's slow phases shaded. The schedule runs from tandem-linkem's
     start; the generation started total_ms before tandem-edge exited."""
-    name, rows = "drift_gamma.png", in_section(rows, "drift")
+    name = "drift_gamma.png"
+    rows = [r for r in in_section(rows, "drift") if r["method"] == "pipelined-adaptive"]
     if not rows:
         skip(name, "drift")
         return
-    row = rows[-1]
+    fig, axes = plt.subplots(len(rows), 1, figsize=(10, 3.6 * len(rows)), squeeze=False)
+    for ax, row in zip(axes[:, 0], rows):
+        if not plot_drift_panel(ax, row, raw_dir):
+            print(f"plots: {row['point_id']}: no gamma_trace, raw run or schedule",
+                  file=sys.stderr)
+    axes[-1, 0].set_xlabel("time since the generation started (s)")
+    save(fig, rows, img_dir, name)
+
+
+def plot_drift_panel(ax, row, raw_dir):
+    """One drift row's gamma and D steps on `ax`; False if it has no trace
+    (or no raw run, or no schedule)."""
     point_dir = os.path.join(raw_dir, *row["point_id"].split("/"))
+    if not row["schedule"] or not os.path.exists(os.path.join(point_dir, "0.json")):
+        return False
     with open(os.path.join(point_dir, "0.json"), encoding="utf-8") as f:
         run = json.load(f)
     with open(os.path.join(point_dir, "timing.json"), encoding="utf-8") as f:
         timing = json.load(f)
     trace = run.get("gamma_trace") or []
     if not trace:
-        print(f"plots: skipping {name}: {point_dir}/0.json has no gamma_trace", file=sys.stderr)
-        return
+        return False
     generation_start_s = timing["edge_exit_s"][0] - run["total_ms"] / 1000
     end_s = run["total_ms"] / 1000
     times = [t / 1000 for t, _, _ in trace] + [end_s]
-    fig, ax = plt.subplots(figsize=(10, 4.2))
     ax.step(times, [g for _, g, _ in trace] + [trace[-1][1]], where="post", label="gamma")
     ax.step(times, [d for _, _, d in trace] + [trace[-1][2]], where="post", linestyle="--",
             label="D (draft-ahead)")
@@ -273,14 +286,14 @@ def plot_drift_gamma(rows, raw_dir, img_dir):
             ax.axvspan(max(start - generation_start_s, 0), min(end - generation_start_s, end_s),
                        color="tab:red", alpha=0.12, linewidth=0)
     ax.set_xlim(0, end_s)
-    ax.set_xlabel("time since the generation started (s)")
     ax.set_ylabel("tokens")
     ax.set_title(f"Adaptive gamma on a drifting link (shaded: RTT {slow_rtt:g} ms phases; "
                  f"else RTT {min(rtt for _, rtt in phases):g} ms), {row['compute']}, "
-                 f"T = {float(row['temperature']):g}, {row['generated_tokens']} tokens")
+                 f"T = {float(row['temperature']):g}, {row['generated_tokens']} tokens, "
+                 f"{num(row, 'tokens_per_second'):.1f} tok/s", fontsize=10)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
-    save(fig, rows, img_dir, name)
+    return True
 
 
 def plot_measured_vs_predicted(rows, img_dir):
@@ -481,6 +494,21 @@ def loss_table(rows):
                           lines), rows
 
 
+def drift_table(rows):
+    """tok/s of each method over the drifting link, per compute profile, and
+    its ratio to the best fixed setting of that profile."""
+    rows = in_section(rows, "drift")
+    lines = []
+    for compute in sorted({r["compute"] for r in rows}, key=list(grid.COMPUTE).index):
+        rate = {method_label(r): num(r, "tokens_per_second") for r in rows
+                if r["compute"] == compute}
+        best_fixed = max((v for k, v in rate.items() if k != "pipelined-adaptive" and v),
+                         default=None)
+        lines += [[compute, label, fmt(value), fmt(ratio(value, best_fixed), 2)]
+                  for label, value in rate.items()]
+    return markdown_table(["compute", "method", "tok/s", "÷ best fixed"], lines), rows
+
+
 def pipeline_table(rows):
     """Pipelined vs synchronous with a slow drafter (the pipeline section):
     tok/s per method at each (T, RTT), and the ratios to the best sync G."""
@@ -514,7 +542,8 @@ def write_tables(rows, path):
                 ("Pipelined vs synchronous with a slow drafter (tok/s, phone profile, "
                  "20 Mbit/s)", pipeline_table),
                 ("Throughput vs bandwidth (tok/s, RTT 60 ms, t100, T = 0.8)", bandwidth_table),
-                ("Throughput vs loss (RTT 60 ms, 20 Mbit/s, t100, T = 0)", loss_table)]
+                ("Throughput vs loss (RTT 60 ms, 20 Mbit/s, t100, T = 0)", loss_table),
+                ("The drifting link (T = 0.8, one prompt)", drift_table)]
     parts = ["# Sweep tables\n", "Generated by bench/sweep/plots.py from results.csv.\n"]
     for title, make in sections:
         table, used = make(rows)

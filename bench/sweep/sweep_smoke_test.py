@@ -22,12 +22,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 EXPECTED_METHODS = ["cloud-ar", "sync", "pipelined-adaptive"]
 SPECULATIVE = {"sync", "pipelined-adaptive"}
 # Sections whose figures and tables plots.py draws from the rows' columns alone.
-PLOTTED_SECTIONS = ("pipeline", "rtt", "bandwidth", "loss", "gamma", "km", "ablation", "wan")
+PLOTTED_SECTIONS = ("drift", "pipeline", "rtt", "bandwidth", "loss", "gamma", "km", "ablation", "wan")
 FIGURES = ("speedup_vs_rtt.png", "throughput_vs_bandwidth.png", "bytes_per_token.png",
            "measured_vs_predicted.png", "gamma_sweep.png", "ablation.png")
 TABLE_TITLES = ("## Headline", "## Fixed gamma", "## Verification-mode parameters",
                 "## Ablation", "## Pipelined vs synchronous", "## Throughput vs bandwidth",
-                "## Throughput vs loss")
+                "## Throughput vs loss", "## The drifting link")
 
 
 class CheckFailed(Exception):
