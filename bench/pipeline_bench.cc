@@ -27,6 +27,7 @@
 #include "common/model/compute_threads.h"
 #include "common/spec/pipeline_model.h"
 #include "edge/speculative_client.h"
+#include "edge/throughput_prediction.h"
 
 ABSL_FLAG(std::string, draft, "deploy/models/tandem-draft", "Draft model directory.");
 ABSL_FLAG(std::string, target, "deploy/models/tandem-target", "Target model directory.");
@@ -58,10 +59,12 @@ struct Method {
   int draft_ahead;
 };
 
+// A configuration's runs pooled: the counters and times the analytic model
+// reads (edge/throughput_prediction.h), summed, plus steady-state totals.
 struct Totals {
-  int64_t tokens = 0, drafted = 0, sent = 0, accepted = 0, rejections = 0, rounds = 0;
-  int64_t rtt_samples = 0;
-  absl::Duration time, draft_time, verify_time, rtt_total;
+  GenerationStats pooled;
+  int64_t steady_tokens = 0;   // generated after each run's first token
+  absl::Duration steady_time;  // time after each run's first token
 };
 
 absl::StatusOr<GenerationStats> RunOnce(const tandem::bench::BenchHarness& harness, int port,
@@ -80,44 +83,26 @@ absl::StatusOr<GenerationStats> RunOnce(const tandem::bench::BenchHarness& harne
 }
 
 void Add(const GenerationStats& s, Totals& t) {
-  t.tokens += s.generated_tokens;
-  t.drafted += s.draft_tokens;
-  t.sent += s.sent_draft_tokens;
-  t.accepted += s.accepted_tokens;
-  t.rejections += s.rejections;
-  t.rounds += s.rounds;
-  t.time += s.total_time - s.time_to_first_token;  // steady state: after the first token
-  t.tokens -= 1;
-  t.draft_time += s.draft_time;
-  t.verify_time += s.verify_time;
-  t.rtt_total += s.rtt_total;
-  t.rtt_samples += s.rtt_samples;
+  GenerationStats& p = t.pooled;
+  p.generated_tokens += s.generated_tokens;
+  p.draft_tokens += s.draft_tokens;
+  p.sent_draft_tokens += s.sent_draft_tokens;
+  p.accepted_tokens += s.accepted_tokens;
+  p.rejections += s.rejections;
+  p.rounds += s.rounds;
+  p.draft_time += s.draft_time;
+  p.verify_time += s.verify_time;
+  p.rtt_total += s.rtt_total;
+  p.rtt_samples += s.rtt_samples;
+  t.steady_tokens += s.generated_tokens - 1;
+  t.steady_time += s.total_time - s.time_to_first_token;
 }
 
-// Per-token acceptance as the model defines it (i.i.d. Bernoulli): every
-// tested token was accepted or was the round's rejection; tokens after a
-// rejection were never tested. The geometric MLE is accepted / tested.
-double TokenAlpha(const Totals& t) {
-  const int64_t tested = t.accepted + t.rejections;
-  return tested > 0 ? static_cast<double>(t.accepted) / tested : 0.0;
-}
-
-// The model's prediction from what this run measured.
+// The model's prediction from what this configuration measured.
 double Predict(const Method& m, const Totals& t) {
-  tandem::spec::PipelineTimings timings;
-  timings.alpha = TokenAlpha(t);
-  timings.t_draft = t.sent > 0 ? absl::ToDoubleSeconds(t.draft_time) / t.sent : 0.0;
-  timings.t_verify_fixed = t.rounds > 0 ? absl::ToDoubleSeconds(t.verify_time) / t.rounds : 0.0;
-  timings.rtt = t.rtt_samples > 0 ? absl::ToDoubleSeconds(t.rtt_total) / t.rtt_samples : 0.0;
-  switch (m.decoding) {
-    case DecodingMode::kSync:
-      return tandem::spec::SyncThroughput(timings, m.gamma);
-    case DecodingMode::kPipelined:
-      return tandem::spec::PipelinedThroughput(timings, m.gamma, m.draft_ahead);
-    case DecodingMode::kCloudAr:
-      return 0.0;
-  }
-  return 0.0;
+  if (m.decoding == DecodingMode::kCloudAr) return 0.0;
+  return tandem::edge::PredictedTokensPerSecond(t.pooled, m.decoding == DecodingMode::kPipelined,
+                                                m.gamma, m.draft_ahead);
 }
 
 }  // namespace
@@ -179,13 +164,12 @@ int main(int argc, char** argv) {
         }
         Add(*stats, totals);
       }
-      const double rate = totals.tokens / absl::ToDoubleSeconds(totals.time);
+      const double rate = totals.steady_tokens / absl::ToDoubleSeconds(totals.steady_time);
       const double predicted = Predict(method, totals);
-      const double alpha = TokenAlpha(totals);
-      const double t_d_ms =
-          totals.sent > 0 ? absl::ToDoubleMilliseconds(totals.draft_time) / totals.sent : 0;
-      const double t_v_ms =
-          totals.rounds > 0 ? absl::ToDoubleMilliseconds(totals.verify_time) / totals.rounds : 0;
+      const tandem::spec::PipelineTimings measured = tandem::edge::MeasuredTimings(totals.pooled);
+      const double alpha = measured.alpha;
+      const double t_d_ms = measured.t_draft * 1e3;
+      const double t_v_ms = measured.t_verify_fixed * 1e3;
       std::cout << absl::StrFormat("%-7.0f %-12s %9.1f %9.1f %9.2f %7.3f %8.2f %8.2f\n", rtt_ms,
                                    method.name, rate, predicted,
                                    predicted > 0 ? rate / predicted : 0.0, alpha, t_d_ms, t_v_ms);
