@@ -10,6 +10,23 @@
 
 namespace tandem::edge {
 
+wire::DraftChunk MakeDraftChunk(uint32_t epoch, uint32_t seq, uint32_t base_position,
+                                const std::vector<int32_t>& prefix,
+                                absl::Span<const DraftedToken> drafted) {
+  wire::DraftChunk chunk;
+  chunk.epoch = epoch;
+  chunk.seq = seq;
+  chunk.base_position = base_position;
+  chunk.tokens = prefix;
+  chunk.n_prefix = static_cast<uint32_t>(prefix.size());
+  for (const DraftedToken& t : drafted) {
+    chunk.tokens.push_back(t.id);
+    chunk.q_masses.push_back(t.q_mass);
+    chunk.sparse_q.push_back(t.sparse_q);
+  }
+  return chunk;
+}
+
 absl::StatusOr<std::unique_ptr<Drafter>> Drafter::Create(const model::LlamaModel& model,
                                                          const Options& options) {
   TANDEM_RETURN_IF_ERROR(options.sampling.Validate());

@@ -7,10 +7,12 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "common/model/llama_model.h"
 #include "common/spec/counter_rng.h"
 #include "common/spec/quantized_distribution.h"
 #include "common/spec/sampling_params.h"
+#include "common/wire/messages.h"
 
 namespace tandem::edge {
 
@@ -28,6 +30,12 @@ struct DraftedToken {
   spec::SparseDistribution sparse_q;  // q^ (kSparse, sampled)
   float confidence = 1.0f;            // the draft's own q(id) before quantization
 };
+
+// Starts a chunk of `epoch`/`seq` at `base_position`: the already-committed
+// `prefix` tokens, then `drafted` with their q~ masses and sparse q^.
+wire::DraftChunk MakeDraftChunk(uint32_t epoch, uint32_t seq, uint32_t base_position,
+                                const std::vector<int32_t>& prefix,
+                                absl::Span<const DraftedToken> drafted);
 
 // Runs the draft model on the edge: keeps its KV cache in step with the
 // committed sequence and proposes tokens after it. Greedy proposals are the

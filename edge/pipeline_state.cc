@@ -33,20 +33,10 @@ bool PipelineState::ShouldSend(bool no_more_drafts) const {
 
 wire::DraftChunk PipelineState::TakeChunk() {
   ABSL_CHECK(!open_chunk_.empty() || !unsent_prefix_.empty());
-  wire::DraftChunk chunk;
-  chunk.epoch = epoch_;
-  chunk.seq = next_seq_++;
-  chunk.base_position = static_cast<uint32_t>(committed_.size() - unsent_prefix_.size());
-  for (const InFlight& f : in_flight_) {
-    chunk.base_position += static_cast<uint32_t>(f.drafted.size());
-  }
-  chunk.tokens = unsent_prefix_;
-  chunk.n_prefix = static_cast<uint32_t>(unsent_prefix_.size());
-  for (const DraftedToken& t : open_chunk_) {
-    chunk.tokens.push_back(t.id);
-    chunk.q_masses.push_back(t.q_mass);
-    chunk.sparse_q.push_back(t.sparse_q);
-  }
+  uint32_t base_position = static_cast<uint32_t>(committed_.size() - unsent_prefix_.size());
+  for (const InFlight& f : in_flight_) base_position += static_cast<uint32_t>(f.drafted.size());
+  wire::DraftChunk chunk =
+      MakeDraftChunk(epoch_, next_seq_++, base_position, unsent_prefix_, open_chunk_);
   in_flight_.push_back(
       {chunk.seq, chunk.epoch, chunk.base_position + chunk.n_prefix, std::move(open_chunk_)});
   open_chunk_.clear();

@@ -319,17 +319,8 @@ absl::Status SpeculativeClient::RunSync() {
       break;
     }
     TANDEM_ASSIGN_OR_RETURN(std::vector<DraftedToken> drafted, drafter_->Propose(sequence_, gamma));
-    wire::DraftChunk chunk;
-    chunk.epoch = epoch_;
-    chunk.seq = seq++;
-    chunk.base_position = static_cast<uint32_t>(sequence_.size() - unsent.size());
-    chunk.tokens = unsent;
-    chunk.n_prefix = static_cast<uint32_t>(unsent.size());
-    for (const DraftedToken& d : drafted) {
-      chunk.tokens.push_back(d.id);
-      chunk.q_masses.push_back(d.q_mass);
-      chunk.sparse_q.push_back(d.sparse_q);
-    }
+    wire::DraftChunk chunk = MakeDraftChunk(
+        epoch_, seq++, static_cast<uint32_t>(sequence_.size() - unsent.size()), unsent, drafted);
     chunk.sent_at_us = NowMicros();
     v1::EdgeMessage message;
     wire::EncodeDraft(chunk, options_.verification, options_.sampling.greedy(),
