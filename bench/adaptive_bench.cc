@@ -43,8 +43,6 @@ namespace {
 
 using tandem::edge::DecodingMode;
 
-const std::vector<std::string> kPrompts = {"def ", "import os\n", "Return the ", "class Config:\n"};
-
 // A link that alternates every 300 ms between a fast metro link (RTT 10 ms,
 // 50 Mbit/s) and a slow, far one (RTT 240 ms, 400 kbit/s), for 10 minutes:
 // each generation crosses several changes, which the controller must track.
@@ -100,7 +98,9 @@ absl::StatusOr<double> Measure(const tandem::bench::BenchHarness& harness,
     options.draft_min = config.adaptive ? 1 : config.gamma;
     options.draft_max = config.gamma;
     options.draft_ahead = config.draft_ahead;
-    auto stats = harness.Generate((*relay)->port(), options, kPrompts[p % kPrompts.size()]);
+    auto stats =
+        harness.Generate((*relay)->port(), options,
+                         tandem::bench::BenchPrompts()[p % tandem::bench::BenchPrompts().size()]);
     if (!stats.ok()) return stats.status();
     time += stats->total_time - stats->time_to_first_token;
     tokens += stats->generated_tokens - 1;

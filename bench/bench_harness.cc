@@ -6,6 +6,13 @@
 
 namespace tandem::bench {
 
+const std::vector<std::string>& BenchPrompts() {
+  static const auto* const prompts =
+      new std::vector<std::string>({"def ", "import os\n", "Return the ", "class Config:\n",
+                                    "The following example shows", "for i in range("});
+  return *prompts;
+}
+
 absl::StatusOr<std::unique_ptr<BenchHarness>> BenchHarness::Start(const std::string& draft_dir,
                                                                   const std::string& target_dir,
                                                                   cloud::CloudConfig cloud) {

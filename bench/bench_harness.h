@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "cloud/cloud_config.h"
@@ -13,6 +14,9 @@
 #include "edge/speculative_client.h"
 
 namespace tandem::bench {
+
+// The benchmarks' fixed prompts; configuration p runs prompt p % size().
+const std::vector<std::string>& BenchPrompts();
 
 // What the edge-cloud benchmarks share: the draft model and tokenizer,
 // loaded once, and a real tandem-cloud serving the target in-process on

@@ -45,13 +45,6 @@ namespace v1 = ::tandem::v1;
 using tandem::edge::DecodingMode;
 using tandem::edge::GenerationStats;
 
-const std::vector<std::string> kPrompts = {"def ",
-                                           "import os\n",
-                                           "Return the ",
-                                           "class Config:\n",
-                                           "The following example shows",
-                                           "for i in range("};
-
 struct Method {
   std::string name;
   DecodingMode decoding;
@@ -156,8 +149,9 @@ int main(int argc, char** argv) {
     for (const Method& method : methods) {
       Totals totals;
       for (int p = 0; p < absl::GetFlag(FLAGS_prompts); ++p) {
-        auto stats =
-            RunOnce(**harness, (*relay)->port(), method, kPrompts[p % kPrompts.size()], 100 + p);
+        auto stats = RunOnce(
+            **harness, (*relay)->port(), method,
+            tandem::bench::BenchPrompts()[p % tandem::bench::BenchPrompts().size()], 100 + p);
         if (!stats.ok()) {
           std::cerr << "error: " << stats.status().message() << "\n";
           return 1;
