@@ -2,9 +2,10 @@
 """Distil a Tandem draft model from the bundled target (knowledge distillation).
 
 Interpreter: /work/venv/bin/python (CPython 3.11) with torch, transformers,
-tokenizers, safetensors, numpy (see README.md). Runs on CPU; uses CUDA when it
-is available (the committed draft was distilled on one GPU, see
-deploy/models/README.md). Nothing is downloaded.
+tokenizers, safetensors, numpy (see README.md). Runs on CPU (the committed
+draft was distilled on 2 CPU threads, see deploy/models/README.md); it moves to
+CUDA with bf16 autocast when a GPU is visible, a path not exercised so far.
+Nothing is downloaded.
 
 WHY
     Speculative decoding's speed is set by the acceptance rate
@@ -211,6 +212,8 @@ def main() -> None:
     if args.smoke:
         args.steps, args.batch_size, args.generated_seqs, args.heldout_seqs = 20, 4, 8, 4
         args.eval_windows, args.gen_batch, args.warmup_steps = 8, 8, 5
+    if args.init_from_baseline and not args.baseline_draft:
+        ap.error("--init-from-baseline needs --baseline-draft (the draft to start from)")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     t_start = time.time()
