@@ -7,10 +7,12 @@
 // {2 gamma, 8 gamma} (the better D kept: "D tuned") -- the same prompts and
 // seeds run through a fresh tandem-linkem relay (so a drifting schedule
 // starts at 0 for every configuration) to an in-process tandem-cloud.
-// Reports tokens/s after the first token and adaptive / best fixed.
+// Reports tokens/s after the first token and adaptive / best fixed; with
+// --repeats=R every configuration runs R times, interleaved, and medians count.
 //
 //   tandem-adaptive-bench [--profiles=lan,metro,wan,cellular,satellite,drift]
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -36,6 +38,10 @@ ABSL_FLAG(std::vector<std::string>, profiles,
 ABSL_FLAG(double, temperature, 0.0, "Sampling temperature.");
 ABSL_FLAG(int, max_tokens, 48, "Tokens per prompt.");
 ABSL_FLAG(int, prompts, 2, "Prompts per configuration.");
+ABSL_FLAG(int, repeats, 1,
+          "Measure every configuration this many times, interleaved (one pass over all "
+          "configurations per repeat, so a change in machine load hits all of them alike), and "
+          "compare medians.");
 ABSL_FLAG(std::string, csv, "", "Append one CSV row per configuration here.");
 ABSL_FLAG(std::string, git_sha, "", "Recorded in every row.");
 
@@ -126,7 +132,6 @@ int main(int argc, char** argv) {
   std::ofstream csv;
   if (!absl::GetFlag(FLAGS_csv).empty()) csv.open(absl::GetFlag(FLAGS_csv), std::ios::app);
   for (const std::string& profile : absl::GetFlag(FLAGS_profiles)) {
-    std::vector<std::pair<std::string, double>> results;
     auto run = [&](const Config& c) -> double {
       auto rate = Measure(**harness, profile, c);
       if (!rate.ok()) {
@@ -136,7 +141,21 @@ int main(int argc, char** argv) {
       }
       return *rate;
     };
-    const double adaptive = run({"adaptive", true, 8, 64});
+    std::vector<Config> configs = {{"adaptive", true, 8, 64}};
+    for (int gamma : {1, 2, 3, 4, 6, 8}) {
+      for (int d : {2 * gamma, 8 * gamma}) configs.push_back({"fixed", false, gamma, d});
+    }
+    std::vector<std::vector<double>> samples(configs.size());
+    for (int r = 0; r < std::max(1, absl::GetFlag(FLAGS_repeats)); ++r) {
+      for (size_t i = 0; i < configs.size(); ++i) samples[i].push_back(run(configs[i]));
+    }
+    auto median_of = [&](size_t i) {
+      std::vector<double> v = samples[i];
+      std::sort(v.begin(), v.end());
+      const size_t n = v.size();
+      return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    };
+    const double adaptive = median_of(0);
     double best_fixed = 0;
     std::string best_name;
     std::string line;
@@ -144,7 +163,12 @@ int main(int argc, char** argv) {
       double best_d_rate = 0;
       int best_d = 0;
       for (int d : {2 * gamma, 8 * gamma}) {
-        const double rate = run({"fixed", false, gamma, d});
+        size_t index = 0;
+        while (configs[index].adaptive || configs[index].gamma != gamma ||
+               configs[index].draft_ahead != d) {
+          ++index;
+        }
+        const double rate = median_of(index);
         if (rate > best_d_rate) {
           best_d_rate = rate;
           best_d = d;
@@ -177,7 +201,8 @@ int main(int argc, char** argv) {
                                 {"ratio", best_fixed > 0 ? adaptive / best_fixed : 0.0},
                                 {"temperature", absl::GetFlag(FLAGS_temperature)},
                                 {"prompts", absl::GetFlag(FLAGS_prompts)},
-                                {"max_tokens", absl::GetFlag(FLAGS_max_tokens)}};
+                                {"max_tokens", absl::GetFlag(FLAGS_max_tokens)},
+                                {"repeats", absl::GetFlag(FLAGS_repeats)}};
     std::cerr << row.dump() << "\n";
   }
   return 0;

@@ -14,6 +14,7 @@
 #include "common/wire/payload_size.h"
 #include "common/wire/protocol_version.h"
 #include "common/wire/status_proto.h"
+#include "edge/cloud_service_time.h"
 #include "edge/throughput_prediction.h"
 
 namespace tandem::edge {
@@ -565,7 +566,8 @@ absl::Status SpeculativeClient::ApplyPipelined(const v1::CloudMessage& received,
     chunks_at_last_verdict_ = stats_.chunks;
     controller_->ObserveVerdict(static_cast<int>(outcome.committed.size()),
                                 outcome.rejected.has_value());
-    controller_->ObserveVerify(static_cast<int>(outcome.verified_drafts), verdict.verify_us * 1e-6);
+    controller_->ObserveVerify(static_cast<int>(outcome.verified_drafts),
+                               CloudServiceMicros(verdict) * 1e-6);
     if (last_rtt_ > absl::ZeroDuration()) controller_->ObserveRtt(absl::ToDoubleSeconds(last_rtt_));
     // Re-decide on every verdict at first, then on every 4th: the estimates
     // move slowly and a decision costs ~0.05 ms of edge time.
