@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 import time
@@ -63,10 +62,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
-
-
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+from train_pair import log, lr_at, make_llama, save_model  # noqa: E402
 
 
 def load_streams(args, tokenizer_json: str) -> tuple[np.ndarray, np.ndarray]:
@@ -79,27 +75,6 @@ def load_streams(args, tokenizer_json: str) -> tuple[np.ndarray, np.ndarray]:
     tok = Tokenizer.from_file(tokenizer_json)
     corpus = common.load_corpus(args.corpus_root)
     return common.encode_docs(tok, corpus.train), common.encode_docs(tok, corpus.val)
-
-
-def make_draft(target_config, layers: int, hidden: int, intermediate: int, heads: int, kv_heads: int):
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    cfg = LlamaConfig(
-        vocab_size=target_config.vocab_size,
-        max_position_embeddings=target_config.max_position_embeddings,
-        rms_norm_eps=1e-5,
-        rope_theta=10000.0,
-        tie_word_embeddings=True,
-        bos_token_id=common.BOS_ID,
-        eos_token_id=common.EOS_ID,
-        attention_dropout=0.0,
-        hidden_size=hidden,
-        intermediate_size=intermediate,
-        num_hidden_layers=layers,
-        num_attention_heads=heads,
-        num_key_value_heads=kv_heads,
-    )
-    return LlamaForCausalLM(cfg).float()
 
 
 def windows_from_stream(stream: np.ndarray, rng, n: int, length: int) -> torch.Tensor:
@@ -145,35 +120,6 @@ def acceptance(target, draft, windows: torch.Tensor, temps, batch: int, device, 
         n += lp.shape[0] * lp.shape[1]
     draft.train()
     return {str(t): round(acc[t] / n, 4) for t in temps}
-
-
-def lr_at(step: int, total: int, warmup: int, peak: float, min_ratio: float = 0.1) -> float:
-    if step < warmup:
-        return peak * (step + 1) / warmup
-    prog = min(1.0, (step - warmup) / max(1, total - warmup))
-    return peak * (min_ratio + (1.0 - min_ratio) * 0.5 * (1.0 + math.cos(math.pi * prog)))
-
-
-def save_draft(draft, out_dir: str, target_dir: str) -> None:
-    from transformers import GenerationConfig
-
-    os.makedirs(out_dir, exist_ok=True)
-    for stale in os.listdir(out_dir):
-        os.remove(os.path.join(out_dir, stale))
-    m = draft.to(torch.bfloat16).cpu()
-    m.generation_config = GenerationConfig(
-        bos_token_id=common.BOS_ID, eos_token_id=common.EOS_ID, pad_token_id=common.EOS_ID
-    )
-    m.save_pretrained(out_dir)
-    cfg_path = os.path.join(out_dir, "config.json")
-    with open(cfg_path, encoding="utf-8") as f:
-        cfg = json.load(f)
-    cfg.setdefault("torch_dtype", "bfloat16")
-    cfg.setdefault("rope_theta", float((cfg.get("rope_parameters") or {}).get("rope_theta", 10000.0)))
-    common.write_json(cfg_path, dict(sorted(cfg.items())))
-    for name in ("tokenizer.json", "tokenizer_config.json"):
-        with open(os.path.join(target_dir, name), "rb") as src, open(os.path.join(out_dir, name), "wb") as dst:
-            dst.write(src.read())
 
 
 def main() -> None:
@@ -258,7 +204,9 @@ def main() -> None:
     if args.init_from_baseline:
         draft = base.float().train()
     else:
-        draft = make_draft(target.config, args.layers, args.hidden, args.intermediate, args.heads, args.kv_heads).to(device)
+        spec = dict(hidden_size=args.hidden, intermediate_size=args.intermediate, num_hidden_layers=args.layers,
+                    num_attention_heads=args.heads, num_key_value_heads=args.kv_heads)
+        draft = make_llama(target.config.vocab_size, target.config.max_position_embeddings, spec).to(device)
     n_params = sum(p.numel() for p in draft.parameters())
     log(f"draft: {n_params:,} parameters, {args.steps} steps x {args.batch_size} x {L} tokens")
 
@@ -269,7 +217,7 @@ def main() -> None:
     t0 = time.time()
     half = args.batch_size // 2 if len(gen_train) else 0
     for step in range(args.steps):
-        lr = lr_at(step, args.steps, args.warmup_steps, args.lr)
+        lr = lr_at(step, args.steps, args.warmup_steps, args.lr, min_ratio=0.1)
         for g in opt.param_groups:
             g["lr"] = lr
         parts = [windows_from_stream(train_stream, rng, args.batch_size - half, L)]
@@ -302,8 +250,9 @@ def main() -> None:
         "generated": acceptance(target, draft, gen_heldout, temps, 32, device, autocast),
     }
     log(f"distilled alpha: {summary['after']}")
-    out_model = os.path.join(args.out, "tandem-draft")
-    save_draft(draft, out_model, args.target)
+    with open(os.path.join(args.target, "tokenizer_config.json"), encoding="utf-8") as f:
+        tok_cfg = json.load(f)
+    out_model, _ = save_model(draft.cpu(), "draft", args.out, os.path.join(args.target, "tokenizer.json"), tok_cfg)
     summary["seconds"] = round(time.time() - t_start, 1)
     common.write_json(os.path.join(args.out, "distill_summary.json"), summary)
     log(f"saved {out_model} and {args.out}/distill_summary.json")

@@ -136,7 +136,11 @@ def tokenizer_config(seq_len_max: int) -> dict:
 # ---------------------------------------------------------------- models
 
 
-def make_model(kind: str, vocab_size: int, max_pos: int):
+def make_llama(vocab_size: int, max_pos: int, spec: dict):
+    """A fresh fp32 LlamaForCausalLM with Tandem's fixed choices (tied
+    embeddings, RoPE theta 10000, RMSNorm eps 1e-5, BOS/EOS ids) and the
+    sizes in `spec` (hidden_size, intermediate_size, num_hidden_layers,
+    num_attention_heads, num_key_value_heads)."""
     from transformers import LlamaConfig, LlamaForCausalLM
 
     cfg = LlamaConfig(
@@ -148,11 +152,15 @@ def make_model(kind: str, vocab_size: int, max_pos: int):
         bos_token_id=common.BOS_ID,
         eos_token_id=common.EOS_ID,
         attention_dropout=0.0,
-        **MODEL_SPECS[kind],
+        **spec,
     )
     model = LlamaForCausalLM(cfg)
     model.float()
     return model
+
+
+def make_model(kind: str, vocab_size: int, max_pos: int):
+    return make_llama(vocab_size, max_pos, MODEL_SPECS[kind])
 
 
 def lr_at(step: int, total: int, warmup: int, peak: float, min_ratio: float) -> float:
