@@ -36,6 +36,7 @@ ABSL_FLAG(std::vector<std::string>, rtts, std::vector<std::string>({"10", "50", 
 ABSL_FLAG(double, temperature, 0.0, "Sampling temperature.");
 ABSL_FLAG(int, max_tokens, 48, "Tokens per prompt.");
 ABSL_FLAG(int, prompts, 4, "Prompts per configuration (from a fixed list).");
+ABSL_FLAG(int, branch_length, 8, "Drafted tokens per correction branch (the +br rows).");
 ABSL_FLAG(std::string, csv, "", "Append one CSV row per run here.");
 ABSL_FLAG(std::string, git_sha, "", "Recorded in every row.");
 
@@ -50,6 +51,7 @@ struct Method {
   DecodingMode decoding;
   int gamma;
   int draft_ahead;
+  int branches = 0;  // correction branches per drafted token (pipelined)
 };
 
 // A configuration's runs pooled: the counters and times the analytic model
@@ -72,6 +74,8 @@ absl::StatusOr<GenerationStats> RunOnce(const tandem::bench::BenchHarness& harne
   options.draft_min = method.gamma;  // fixed chunks: the model's assumption
   options.draft_ahead = method.draft_ahead;
   options.adaptive = false;
+  options.branches = method.branches;
+  options.branch_length = absl::GetFlag(FLAGS_branch_length);
   return harness.Generate(port, options, prompt);
 }
 
@@ -87,6 +91,11 @@ void Add(const GenerationStats& s, Totals& t) {
   p.verify_time += s.verify_time;
   p.rtt_total += s.rtt_total;
   p.rtt_samples += s.rtt_samples;
+  p.branches_sent += s.branches_sent;
+  p.branches_taken += s.branches_taken;
+  p.branch_draft_time += s.branch_draft_time;
+  p.edge_wait_time += s.edge_wait_time;
+  p.cloud_idle_time += s.cloud_idle_time;
   t.steady_tokens += s.generated_tokens - 1;
   t.steady_time += s.total_time - s.time_to_first_token;
 }
@@ -118,11 +127,17 @@ int main(int argc, char** argv) {
                                        {"pipe g1 D16", DecodingMode::kPipelined, 1, 16},
                                        {"pipe g2 D16", DecodingMode::kPipelined, 2, 16},
                                        {"pipe g4 D32", DecodingMode::kPipelined, 4, 32},
+                                       {"pipe+br1 g2 D16", DecodingMode::kPipelined, 2, 16, 1},
+                                       {"pipe+br1 g4 D32", DecodingMode::kPipelined, 4, 32, 1},
+                                       {"pipe+br2 g4 D32", DecodingMode::kPipelined, 4, 32, 2},
+                                       {"pipe+br3 g4 D32", DecodingMode::kPipelined, 4, 32, 3},
+                                       {"pipe+br3 g2 D16", DecodingMode::kPipelined, 2, 16, 3},
                                        {"cloud AR", DecodingMode::kCloudAr, 1, 1}};
   std::ofstream csv;
   if (!absl::GetFlag(FLAGS_csv).empty()) csv.open(absl::GetFlag(FLAGS_csv), std::ios::app);
-  std::cout << absl::StrFormat("%-7s %-12s %9s %9s %9s %7s %8s %8s\n", "rtt_ms", "method", "tok/s",
-                               "predicted", "meas/pred", "alpha", "t_d_ms", "t_v_ms");
+  std::cout << absl::StrFormat("%-7s %-16s %9s %9s %9s %7s %8s %8s %8s %9s %9s %9s\n", "rtt_ms",
+                               "method", "tok/s", "predicted", "meas/pred", "alpha", "t_d_ms",
+                               "t_v_ms", "br_taken", "br_ms", "edge_wait", "cloud_idle");
   for (const std::string& rtt_text : absl::GetFlag(FLAGS_rtts)) {
     double rtt_ms = 0;
     if (!absl::SimpleAtod(rtt_text, &rtt_ms)) {
@@ -164,9 +179,16 @@ int main(int argc, char** argv) {
       const double alpha = measured.alpha;
       const double t_d_ms = measured.t_draft * 1e3;
       const double t_v_ms = measured.t_verify_fixed * 1e3;
-      std::cout << absl::StrFormat("%-7.0f %-12s %9.1f %9.1f %9.2f %7.3f %8.2f %8.2f\n", rtt_ms,
-                                   method.name, rate, predicted,
-                                   predicted > 0 ? rate / predicted : 0.0, alpha, t_d_ms, t_v_ms);
+      const GenerationStats& pooled = totals.pooled;
+      const double taken_share =
+          pooled.rejections > 0 ? static_cast<double>(pooled.branches_taken) / pooled.rejections
+                                : 0.0;
+      std::cout << absl::StrFormat(
+          "%-7.0f %-16s %9.1f %9.1f %9.2f %7.3f %8.2f %8.2f %8.2f %9.1f %9.1f %9.1f\n", rtt_ms,
+          method.name, rate, predicted, predicted > 0 ? rate / predicted : 0.0, alpha, t_d_ms,
+          t_v_ms, taken_share, absl::ToDoubleMilliseconds(pooled.branch_draft_time),
+          absl::ToDoubleMilliseconds(pooled.edge_wait_time),
+          absl::ToDoubleMilliseconds(pooled.cloud_idle_time));
       if (method.decoding == DecodingMode::kSync) best_sync = std::max(best_sync, rate);
       if (method.decoding == DecodingMode::kPipelined) best_pipe = std::max(best_pipe, rate);
       if (method.decoding == DecodingMode::kCloudAr) cloud_ar = rate;

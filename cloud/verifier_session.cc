@@ -166,6 +166,7 @@ absl::Status VerifierSession::HandleOpen(const v1::Open& open, const Emit& emit)
   opened->set_max_draft_tokens(static_cast<uint32_t>(limits_.max_draft_tokens));
   opened->set_max_context(static_cast<uint32_t>(context));
   opened->set_prefill_us(MicrosSince(start));
+  opened->set_accepts_branches(true);
   emit(std::move(reply));
   ar_active_ = decoding_ == v1::DECODING_MODE_CLOUD_AR;
   return absl::OkStatus();
@@ -224,7 +225,17 @@ absl::Status VerifierSession::HandleDraft(const v1::Draft& draft, const Emit& em
   }
   last_seq_ = draft.seq();
   if (draft.epoch() < epoch_) return absl::OkStatus();  // stale: drafted past a rejection
-  if (draft.epoch() > epoch_) {
+  if (draft.branch()) {
+    if (decoding_ != v1::DECODING_MODE_PIPELINED) {
+      return absl::InvalidArgumentError(
+          "correction branches need pipelined decoding (Open.decoding = PIPELINED)");
+    }
+    // Taken only in the state it was drafted for: right after a rejection at
+    // base_position whose correction (chosen here) is its first token.
+    const bool applies = draft.epoch() == epoch_ && expected_prefix_.has_value() &&
+                         draft.base_position() == tokens_.size();
+    if (!applies) return absl::OkStatus();
+  } else if (draft.epoch() > epoch_) {
     return absl::AbortedError(
         absl::StrCat("chunk epoch ", draft.epoch(), " is ahead of the cloud's epoch ", epoch_));
   }
@@ -241,6 +252,9 @@ absl::Status VerifierSession::HandleDraft(const v1::Draft& draft, const Emit& em
     return absl::AbortedError(absl::StrCat("chunk starts at position ", chunk.base_position,
                                            " but the cloud has verified ", tokens_.size(),
                                            " tokens"));
+  }
+  if (chunk.branch && chunk.tokens[0] != *expected_prefix_) {
+    return absl::OkStatus();  // a branch for another correction: does not apply
   }
   if (expected_prefix_ && (chunk.n_prefix == 0 || chunk.tokens[0] != *expected_prefix_)) {
     return absl::InvalidArgumentError(absl::StrCat("the chunk must start with the committed token ",

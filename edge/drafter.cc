@@ -1,6 +1,7 @@
 #include "edge/drafter.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -43,13 +44,44 @@ Drafter::Drafter(const model::LlamaModel& model, Options options,
                  std::unique_ptr<model::KvCache> cache)
     : model_(model), options_(std::move(options)), rng_(options_.seed), cache_(std::move(cache)) {}
 
+namespace {
+
+// The `count` highest-scoring ids other than `chosen` with a positive
+// `weight` (when `positive_only`), highest first; ties keep lower ids first.
+std::vector<int32_t> RunnerUps(absl::Span<const float> score, int32_t chosen, int count,
+                               bool positive_only) {
+  std::vector<int32_t> ids;
+  for (int32_t id = 0; id < static_cast<int32_t>(score.size()); ++id) {
+    if (id != chosen && (!positive_only || score[id] > 0.0f)) ids.push_back(id);
+  }
+  const size_t n = std::min<size_t>(ids.size(), static_cast<size_t>(std::max(0, count)));
+  std::partial_sort(
+      ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(n), ids.end(),
+      [&](int32_t a, int32_t b) { return score[a] > score[b] || (score[a] == score[b] && a < b); });
+  ids.resize(n);
+  return ids;
+}
+
+}  // namespace
+
 DraftedToken Drafter::Choose(absl::Span<const float> logits_row, int64_t position) const {
-  const std::vector<float> q =
-      spec::WarpLogits(logits_row.subspan(0, options_.vocab_size), options_.sampling);
+  const absl::Span<const float> logits = logits_row.subspan(0, options_.vocab_size);
+  const std::vector<float> q = spec::WarpLogits(logits, options_.sampling);
   DraftedToken token;
   if (options_.sampling.greedy()) {
     token.id = spec::Argmax(q);
     token.confidence = 1.0f;
+    if (options_.runner_ups > 0) {
+      token.runner_ups = RunnerUps(logits, token.id, options_.runner_ups, false);
+      // softmax(logits)[r] = exp(l_r - max) / sum_v exp(l_v - max).
+      const float max_logit = logits[token.id];
+      double sum = 0;
+      for (float l : logits) sum += std::exp(static_cast<double>(l - max_logit));
+      for (int32_t r : token.runner_ups) {
+        token.runner_up_probs.push_back(
+            static_cast<float>(std::exp(static_cast<double>(logits[r] - max_logit)) / sum));
+      }
+    }
     return token;
   }
   const double u = rng_.Uniform(position, spec::RngPurpose::kDraftSample);
@@ -63,6 +95,10 @@ DraftedToken Drafter::Choose(absl::Span<const float> logits_row, int64_t positio
     token.q_mass = token.q_masses[token.id];
   }
   token.confidence = q[token.id];
+  if (options_.runner_ups > 0) {
+    token.runner_ups = RunnerUps(q, token.id, options_.runner_ups, true);
+    for (int32_t r : token.runner_ups) token.runner_up_probs.push_back(q[r]);
+  }
   return token;
 }
 

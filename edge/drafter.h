@@ -29,6 +29,13 @@ struct DraftedToken {
   std::vector<uint32_t> q_masses;     // dense q~, [vocab] (kDense, sampled)
   spec::SparseDistribution sparse_q;  // q^ (kSparse, sampled)
   float confidence = 1.0f;            // the draft's own q(id) before quantization
+  // The draft's next most likely tokens after `id`, most likely first
+  // (Options::runner_ups of them): guesses of the correction if `id` is
+  // rejected, the roots of correction branches; and their draft
+  // probabilities (greedy: softmax of the logits at temperature 1; sampled:
+  // q, positive mass only).
+  std::vector<int32_t> runner_ups;
+  std::vector<float> runner_up_probs;
 };
 
 // Starts a chunk of `epoch`/`seq` at `base_position`: the already-committed
@@ -50,6 +57,7 @@ class Drafter {
     int sparse_top_k = 8;    // support of q^ in sparse-draft mode
     int32_t vocab_size = 0;  // tokenizer vocabulary: distributions cover [0, vocab_size)
     int64_t capacity = 0;    // most tokens the sequence may reach
+    int runner_ups = 0;      // DraftedToken::runner_ups to fill
   };
 
   static absl::StatusOr<std::unique_ptr<Drafter>> Create(const model::LlamaModel& model,

@@ -68,6 +68,12 @@ std::string GenerationStats::ToText() const {
         total_ms > 0 ? 100 * absl::ToDoubleMilliseconds(edge_wait_time) / total_ms : 0.0,
         absl::ToDoubleMilliseconds(cloud_idle_time),
         total_ms > 0 ? 100 * absl::ToDoubleMilliseconds(cloud_idle_time) / total_ms : 0.0);
+    if (branches_sent > 0) {
+      out += absl::StrFormat(
+          "branches           %d sent (%d drafted tokens, %.1f ms), %d taken by a rejection\n",
+          branches_sent, branch_draft_tokens, absl::ToDoubleMilliseconds(branch_draft_time),
+          branches_taken);
+    }
   }
   if (uplink_message_bytes + downlink_message_bytes > 0) {
     out += absl::StrFormat(
@@ -137,6 +143,10 @@ std::string GenerationStats::ToJson() const {
       {"mean_in_flight", mean_in_flight()},
       {"mean_gamma", chunks > 0 ? static_cast<double>(gamma_sum) / chunks : 0.0},
       {"confidence_cuts", confidence_cuts},
+      {"branches_sent", branches_sent},
+      {"branch_draft_tokens", branch_draft_tokens},
+      {"branches_taken", branches_taken},
+      {"branch_draft_ms", absl::ToDoubleMilliseconds(branch_draft_time)},
       {"stall_events", stall_events},
       {"accepted_at_position", accepted_at_position},
       {"tested_at_position", tested_at_position},

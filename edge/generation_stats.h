@@ -60,6 +60,13 @@ struct GenerationStats {
   int64_t in_flight_sum = 0;        // chunks in flight, summed at each send
   int64_t gamma_sum = 0;            // chunk size in force, summed at each send
   int64_t confidence_cuts = 0;      // chunks ended by --draft-p-min
+  // Correction branches (--branches): sent with their chunks, their drafted
+  // tokens, how many a rejection continued in, and the edge's drafting time
+  // for them (not in draft_time, which is the main path's).
+  int64_t branches_sent = 0;
+  int64_t branch_draft_tokens = 0;
+  int64_t branches_taken = 0;
+  absl::Duration branch_draft_time;
   // Stall events (a loss proxy): verdict round trips over twice the running
   // RTT estimate plus 20 ms, as a TCP retransmission would cause.
   int64_t stall_events = 0;

@@ -71,6 +71,11 @@ ABSL_FLAG(bool, adaptive, true,
 ABSL_FLAG(double, draft_p_min, 0.0,
           "Pipelined: end a chunk at a draft token whose draft probability is below this, "
           "and wait for its verdict before drafting on (0 = off).");
+ABSL_FLAG(int, branches, 2,
+          "Pipelined, greedy or sparse-draft: correction branches per drafted token, rooted at "
+          "the draft's next most likely tokens and drafted while the edge would wait; a "
+          "rejection whose correction matches one continues without a round trip (0 = off).");
+ABSL_FLAG(int, branch_length, 8, "Drafted tokens per correction branch.");
 ABSL_FLAG(int, residual_candidates, 8, "exact mode: residual candidates per batch (m).");
 ABSL_FLAG(int, top_k_return, 16, "topk mode: K entries of p sent on rejection.");
 ABSL_FLAG(int, sparse_top_k, 8, "sparse-draft mode: support of the uploaded q^.");
@@ -243,6 +248,8 @@ absl::StatusOr<tandem::edge::SpeculativeOptions> SpeculativeOptionsFromFlags() {
   options.draft_ahead = std::max(absl::GetFlag(FLAGS_draft_ahead), options.draft_max);
   options.adaptive = absl::GetFlag(FLAGS_adaptive);
   options.draft_p_min = absl::GetFlag(FLAGS_draft_p_min);
+  options.branches = absl::GetFlag(FLAGS_branches);
+  options.branch_length = absl::GetFlag(FLAGS_branch_length);
   options.residual_candidates = absl::GetFlag(FLAGS_residual_candidates);
   options.top_k_return = absl::GetFlag(FLAGS_top_k_return);
   options.sparse_top_k = absl::GetFlag(FLAGS_sparse_top_k);

@@ -1,5 +1,7 @@
 #include "edge/pipeline_state.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/base/logging.h"
 
@@ -74,6 +76,7 @@ absl::StatusOr<PipelineState::Outcome> PipelineState::Apply(const wire::ChunkVer
     if (verdict.n_accepted != chunk.drafted.size()) {
       return absl::InvalidArgumentError("an all-accepted verdict must accept the whole chunk");
     }
+    PruneBranches();
     return outcome;
   }
   if (verdict.n_accepted >= chunk.drafted.size()) {
@@ -89,12 +92,77 @@ absl::StatusOr<PipelineState::Outcome> PipelineState::Apply(const wire::ChunkVer
   in_flight_.clear();
   open_chunk_.clear();
   ++epoch_;
+  PruneBranches();
   return outcome;
 }
 
-void PipelineState::CommitCorrection(int32_t token) {
+bool PipelineState::CommitCorrection(int32_t token) {
+  const uint32_t position = static_cast<uint32_t>(committed_.size());
   committed_.push_back(token);
-  unsent_prefix_.push_back(token);
+  auto taken = std::find_if(sent_branches_.begin(), sent_branches_.end(), [&](const SentBranch& b) {
+    return b.branch.position == position && b.branch.root == token;
+  });
+  if (taken == sent_branches_.end()) {
+    unsent_prefix_.push_back(token);
+    sent_branches_.clear();
+    return false;
+  }
+  in_flight_.push_back({taken->seq, epoch_, position + 1, std::move(taken->branch.drafted)});
+  // Any other branch at this position is for another correction.
+  sent_branches_.clear();
+  return true;
+}
+
+void PipelineState::PruneBranches() {
+  // A branch can be taken while its position is the next one to verify in
+  // epoch_ (it was sent for epoch_ + 1 before a rejection there, which bumps
+  // the epoch: Apply has already bumped it when this runs after a rejection).
+  const uint32_t next = static_cast<uint32_t>(committed_.size());
+  sent_branches_.erase(
+      std::remove_if(sent_branches_.begin(), sent_branches_.end(),
+                     [&](const SentBranch& b) { return b.branch.position < next; }),
+      sent_branches_.end());
+}
+
+std::optional<BranchTarget> PipelineState::NextBranchTarget(int roots, double alpha) const {
+  std::optional<BranchTarget> best;
+  double best_score = 0;
+  std::vector<int32_t> sequence = committed_;
+  double reach = 1.0;  // alpha^k
+  for (const InFlight& chunk : in_flight_) {
+    if (chunk.epoch != epoch_) continue;
+    for (const DraftedToken& token : chunk.drafted) {
+      const uint32_t position = static_cast<uint32_t>(sequence.size());
+      const size_t n = std::min<size_t>(token.runner_ups.size(), std::max(0, roots));
+      for (size_t r = 0; r < n; ++r) {
+        const int32_t root = token.runner_ups[r];
+        const double score = reach * (r < token.runner_up_probs.size()
+                                          ? static_cast<double>(token.runner_up_probs[r])
+                                          : 1.0 / static_cast<double>(r + 2));
+        if (best && score <= best_score) continue;
+        const bool sent =
+            std::any_of(sent_branches_.begin(), sent_branches_.end(), [&](const SentBranch& b) {
+              return b.branch.position == position && b.branch.root == root;
+            });
+        if (sent) continue;
+        best = BranchTarget{position, root, sequence};
+        best->sequence.push_back(root);
+        best_score = score;
+      }
+      sequence.push_back(token.id);
+      reach *= alpha;
+    }
+  }
+  return best;
+}
+
+wire::DraftChunk PipelineState::TakeBranch(CorrectionBranch branch) {
+  ABSL_CHECK(!branch.drafted.empty());
+  wire::DraftChunk chunk =
+      MakeDraftChunk(epoch_ + 1, next_seq_++, branch.position, {branch.root}, branch.drafted);
+  chunk.branch = true;
+  sent_branches_.push_back({chunk.seq, std::move(branch)});
+  return chunk;
 }
 
 }  // namespace tandem::edge

@@ -12,6 +12,23 @@
 
 namespace tandem::edge {
 
+// A correction branch (design §6): what the edge would draft after a
+// rejection at `position` if the cloud's correction there were `root`.
+struct CorrectionBranch {
+  uint32_t position = 0;
+  int32_t root = 0;
+  std::vector<DraftedToken> drafted;
+};
+
+// Where the next correction branch should grow: a position in flight, one of
+// its drafted token's runner-ups, and the sequence to draft it after
+// (everything before `position`, then `root`).
+struct BranchTarget {
+  uint32_t position = 0;
+  int32_t root = 0;
+  std::vector<int32_t> sequence;
+};
+
 struct PipelineOptions {
   int chunk_tokens = 4;  // gamma: drafted tokens per chunk
   int min_chunk = 1;     // a chunk may be cut this short when the cloud idles
@@ -69,9 +86,23 @@ class PipelineState {
   // the oldest in-flight chunk of the current epoch.
   absl::StatusOr<Outcome> Apply(const wire::ChunkVerdict& verdict);
 
-  // After a rejection: the resolved correction token is committed and
-  // travels as the prefix of the next chunk.
-  void CommitCorrection(int32_t token);
+  // After a rejection: the resolved correction token is committed. If a
+  // branch rooted at it at this position was sent (TakeBranch) before this
+  // rejection's verdict was applied, the cloud verifies that branch next:
+  // its drafts go in flight as the new epoch's chunk and this returns true.
+  // Otherwise the token travels as the prefix of the next chunk.
+  bool CommitCorrection(int32_t token);
+
+  // The unsent branch most likely to be taken among the first `roots`
+  // runner-ups of each drafted token in flight, or nothing. A branch at the
+  // k-th unverified position rooted at r is taken when the k tokens before
+  // are accepted, the token there is rejected, and the correction is r:
+  // scored alpha^k * q(r), with the draft's q(r) standing in for
+  // P(reject) * P(correction = r | reject) (q(x) + sum_r q(r) <= 1).
+  std::optional<BranchTarget> NextBranchTarget(int roots, double alpha) const;
+  // Records `branch` as sent and returns its chunk: epoch + 1 (the epoch a
+  // rejection at its position opens), the next seq, the root as prefix.
+  wire::DraftChunk TakeBranch(CorrectionBranch branch);
 
   // The adaptive controller changes gamma and D between verdicts.
   void set_options(const PipelineOptions& options) { options_ = options; }
@@ -88,7 +119,17 @@ class PipelineState {
     std::vector<DraftedToken> drafted;
   };
 
+  struct SentBranch {
+    uint32_t seq;
+    CorrectionBranch branch;
+  };
+  // Drops sent branches the cloud can no longer take: positions verified,
+  // or beyond the open epoch's first position.
+  void PruneBranches();
+
   PipelineOptions options_;
+  // Branches of epoch_ + 1 at positions still in flight.
+  std::vector<SentBranch> sent_branches_;
   std::vector<int32_t> committed_;      // prompt + verified tokens
   std::vector<int32_t> unsent_prefix_;  // committed, not yet sent to the cloud
   std::deque<InFlight> in_flight_;

@@ -48,6 +48,9 @@ absl::Status SpeculativeOptions::Validate() const {
   if (draft_ahead < draft_max) {
     return absl::InvalidArgumentError("--draft-ahead must be >= --draft-max");
   }
+  if (branches < 0 || branch_length < 1) {
+    return absl::InvalidArgumentError("--branches must be >= 0 and --branch-length >= 1");
+  }
   if (residual_candidates < 1 || top_k_return < 1 || sparse_top_k < 1) {
     return absl::InvalidArgumentError(
         "--residual-candidates, --top-k-return and --sparse-top-k must be >= 1");
@@ -200,6 +203,7 @@ absl::Status SpeculativeClient::Open(const std::vector<int32_t>& prompt,
   stop_ids_.insert(reply.opened().stop_ids().begin(), reply.opened().stop_ids().end());
   max_context_ = reply.opened().max_context();
   cloud_max_draft_ = reply.opened().max_draft_tokens();
+  cloud_accepts_branches_ = reply.opened().accepts_branches();
   return absl::OkStatus();
 }
 
@@ -293,6 +297,7 @@ absl::StatusOr<std::unique_ptr<Drafter>> SpeculativeClient::MakeDrafter() const 
                                ? ProposalKind::kSparse
                                : ProposalKind::kDense;
   draft_options.sparse_top_k = options_.sparse_top_k;
+  if (options_.decoding == DecodingMode::kPipelined) draft_options.runner_ups = options_.branches;
   draft_options.vocab_size = tokenizer_.vocab_size();
   draft_options.capacity =
       std::min<int64_t>(draft_->config().max_position_embeddings,
@@ -407,8 +412,61 @@ absl::StatusOr<int32_t> SpeculativeClient::ResolveExact(wire::ChunkVerdict verdi
 
 namespace tandem::edge {
 
+bool SpeculativeClient::Branching() const {
+  if (options_.branches == 0 || !cloud_accepts_branches_) return false;
+  // The branch's root must be the correction the cloud itself chooses.
+  return options_.sampling.greedy() || options_.verification == v1::VERIFICATION_MODE_SPARSE_DRAFT;
+}
+
+absl::StatusOr<bool> SpeculativeClient::GrowBranch(PipelineState& state,
+                                                   VerdictReceiver& receiver) {
+  // Acceptance so far (a prior of 0.7 until ten tokens were judged).
+  const double alpha = stats_.draft_tokens >= 10 ? static_cast<double>(stats_.accepted_tokens) /
+                                                       static_cast<double>(stats_.draft_tokens)
+                                                 : 0.7;
+  std::optional<BranchTarget> target = state.NextBranchTarget(options_.branches, alpha);
+  if (!target) return false;
+  // The cloud holds the root and the drafts in its context (less a margin
+  // for the token after them), and takes at most cloud_max_draft_ drafts.
+  const int64_t length = std::min<int64_t>(
+      {options_.branch_length, cloud_max_draft_, max_context_ - target->position - 3});
+  if (length <= 0) return false;
+  const absl::Time start = absl::Now();
+  CorrectionBranch branch{target->position, target->root, {}};
+  std::vector<int32_t> sequence = std::move(target->sequence);
+  while (static_cast<int64_t>(branch.drafted.size()) < length) {
+    // A verdict changes what is in flight: apply it first. The branch
+    // drafter's cache keeps the tokens drafted so far for a retry.
+    std::optional<absl::StatusOr<v1::CloudMessage>> message = receiver.TryPop();
+    if (message) {
+      stats_.branch_draft_time += absl::Now() - start;
+      TANDEM_RETURN_IF_ERROR(message->status());
+      TANDEM_RETURN_IF_ERROR(ApplyPipelined(**message, state));
+      return true;
+    }
+    TANDEM_ASSIGN_OR_RETURN(std::vector<DraftedToken> drafted,
+                            branch_drafter_->Propose(sequence, 1));
+    sequence.push_back(drafted.front().id);
+    branch.drafted.push_back(std::move(drafted.front()));
+  }
+  stats_.branch_draft_time += absl::Now() - start;
+  ++stats_.branches_sent;
+  stats_.branch_draft_tokens += length;
+  wire::DraftChunk chunk = state.TakeBranch(std::move(branch));
+  chunk.sent_at_us = NowMicros();
+  v1::EdgeMessage message;
+  wire::EncodeDraft(chunk, options_.verification, options_.sampling.greedy(), options_.compression,
+                    message.mutable_draft());
+  TANDEM_RETURN_IF_ERROR(SendMessage(message));
+  return true;
+}
+
 absl::Status SpeculativeClient::RunPipelined() {
   TANDEM_ASSIGN_OR_RETURN(drafter_, MakeDrafter());
+  branch_drafter_.reset();
+  if (options_.branches > 0) {
+    TANDEM_ASSIGN_OR_RETURN(branch_drafter_, MakeDrafter());
+  }
   PipelineOptions pipeline;
   pipeline.chunk_tokens = std::min<int>(options_.draft_max, static_cast<int>(cloud_max_draft_));
   pipeline.min_chunk = std::min(options_.draft_min, pipeline.chunk_tokens);
@@ -499,7 +557,16 @@ absl::Status SpeculativeClient::RunPipelined() {
         stats_.stop_reason = "context_full";
         break;
       }
-      // At the draft-ahead limit, paused, or out of budget: wait for a verdict.
+      // At the draft-ahead limit, paused, or out of budget: grow a correction
+      // branch for a token in flight, or wait for a verdict.
+      if (branch_drafter_ != nullptr && Branching()) {
+        absl::StatusOr<bool> grew = GrowBranch(state, receiver);
+        if (!grew.ok()) {
+          status = grew.status();
+          break;
+        }
+        if (*grew) continue;
+      }
       absl::StatusOr<v1::CloudMessage> message = receiver.Pop(&stats_.edge_wait_time);
       status = message.ok() ? ApplyPipelined(*message, state) : message.status();
       paused = false;
@@ -583,7 +650,8 @@ absl::Status SpeculativeClient::ApplyPipelined(const v1::CloudMessage& received,
   epoch_ = state.epoch();
   TANDEM_ASSIGN_OR_RETURN(int32_t correction,
                           ResolveCorrection(verdict, *outcome.rejected, outcome.rejected_position));
-  state.CommitCorrection(correction);
+  // True: the cloud verifies the branch sent for this correction next.
+  if (state.CommitCorrection(correction)) ++stats_.branches_taken;
   Commit(correction);
   return absl::OkStatus();
 }

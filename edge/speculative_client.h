@@ -49,6 +49,15 @@ struct SpeculativeOptions {
   // ends its chunk, and drafting pauses until the next verdict (it is
   // likely to be rejected). 0 = off. Cf. llama.cpp's --draft-p-min.
   double draft_p_min = 0.0;
+  // Pipelined, when the cloud chooses corrections (greedy, or sparse-draft
+  // sampling): for each drafted token in flight, up to `branches` correction
+  // branches of `branch_length` drafted tokens, rooted at the draft's next
+  // most likely tokens. A rejection whose correction matches one continues
+  // in it on the cloud at once instead of a round trip later (design §6).
+  // They are drafted only in time the edge would spend waiting for a
+  // verdict, and cost uplink bytes. 0 = off.
+  int branches = 2;
+  int branch_length = 8;
   int residual_candidates = 8;  // exact mode: m per batch
   int max_resample_rounds = 4;  // then ask for the dense p
   int top_k_return = 16;        // topk mode: K
@@ -83,6 +92,13 @@ class SpeculativeClient {
   absl::Status RunPipelined();
   // Applies one verdict in pipelined mode (commits, resolves a rejection).
   absl::Status ApplyPipelined(const tandem::v1::CloudMessage& message, PipelineState& state);
+  // Whether correction branches apply: options and mode.
+  bool Branching() const;
+  // In time the edge would spend waiting: drafts and sends the next
+  // correction branch (PipelineState::NextBranchTarget). A verdict arriving
+  // meanwhile is applied instead and the branch left for later. False when
+  // there is nothing to grow.
+  absl::StatusOr<bool> GrowBranch(PipelineState& state, VerdictReceiver& receiver);
   // Sets the controller's current choice of gamma and D on `state` and
   // records it in stats_.gamma_trace.
   void ApplyControllerDecision(PipelineState& state);
@@ -114,12 +130,14 @@ class SpeculativeClient {
 
   // Per generation.
   std::unique_ptr<Drafter> drafter_;
+  std::unique_ptr<Drafter> branch_drafter_;  // its own KV cache: the main path's stays warm
   std::unique_ptr<model::IncrementalDetokenizer> detokenizer_;
   std::function<void(std::string_view)> on_text_;
   std::vector<int32_t> sequence_;  // prompt + committed
   int64_t prompt_length_ = 0;
   int64_t max_context_ = 0;
   int64_t cloud_max_draft_ = 0;
+  bool cloud_accepts_branches_ = false;  // Opened.accepts_branches
   absl::flat_hash_set<int32_t> stop_ids_;
   uint32_t epoch_ = 0;
   VerdictReceiver* receiver_ = nullptr;  // pipelined: messages come from here

@@ -109,6 +109,7 @@ void EncodeDraft(const DraftChunk& chunk, v1::VerificationMode mode, bool greedy
   out->set_base_position(chunk.base_position);
   out->set_n_prefix(chunk.n_prefix);
   out->set_sent_at_us(chunk.sent_at_us);
+  out->set_branch(chunk.branch);
   EncodeIds(chunk.tokens, policy, out->mutable_tokens());
   if (greedy || chunk.n_draft() == 0) return;
   if (mode == v1::VERIFICATION_MODE_SPARSE_DRAFT) {
@@ -139,6 +140,12 @@ absl::StatusOr<DraftChunk> DecodeDraft(const v1::Draft& draft, int32_t vocab_siz
         "n_prefix ", draft.n_prefix(), " exceeds the chunk's ", chunk.tokens.size(), " tokens"));
   }
   chunk.n_prefix = draft.n_prefix();
+  chunk.branch = draft.branch();
+  if (chunk.branch && (chunk.n_prefix != 1 || chunk.tokens.size() < 2)) {
+    return absl::InvalidArgumentError(
+        "a correction branch must hold its guessed correction (n_prefix = 1) and at least one "
+        "drafted token");
+  }
   const size_t n_draft = chunk.n_draft();
   if (greedy || n_draft == 0) return chunk;
   if (mode == v1::VERIFICATION_MODE_SPARSE_DRAFT) {

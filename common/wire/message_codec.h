@@ -19,7 +19,8 @@ void EncodeDraft(const DraftChunk& chunk, tandem::v1::VerificationMode mode, boo
 // Decodes and validates a Draft from the peer: ids < vocab_size, at most
 // max_tokens of them, n_prefix <= count, the probability fields the mode
 // needs with one entry per drafted token, masses in range, sparse supports
-// of distinct ids summing to 65536. InvalidArgument names what is wrong.
+// of distinct ids summing to 65536, a branch with one prefix token and at
+// least one drafted token. InvalidArgument names what is wrong.
 absl::StatusOr<DraftChunk> DecodeDraft(const tandem::v1::Draft& draft, int32_t vocab_size,
                                        size_t max_tokens, tandem::v1::VerificationMode mode,
                                        bool greedy);

@@ -23,6 +23,7 @@ struct DraftChunk {
   std::vector<uint32_t> q_masses;  // exact/topk, sampled: q~(x) per drafted token, [n_draft]
   std::vector<spec::SparseDistribution> sparse_q;  // sparse-draft, sampled: [n_draft]
   int64_t sent_at_us = 0;
+  bool branch = false;  // a correction branch (Draft.branch): verified only if it applies
 
   size_t n_draft() const { return tokens.size() - n_prefix; }
 };

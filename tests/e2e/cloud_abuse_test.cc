@@ -14,64 +14,16 @@
 #include "proto/tandem/v1/tandem.grpc.pb.h"
 #include "tests/testing/cloud_fixture.h"
 #include "tests/testing/protocol_messages.h"
+#include "tests/testing/raw_session.h"
 
 namespace tandem {
 namespace {
 
 namespace v1 = ::tandem::v1;
-using Stream = grpc::ClientReaderWriter<v1::EdgeMessage, v1::CloudMessage>;
-
-// A raw session: the test writes protocol messages by hand.
-struct RawSession {
-  explicit RawSession(const std::string& address)
-      : channel(grpc::CreateChannel(address, grpc::InsecureChannelCredentials())),
-        stub(v1::Verifier::NewStub(channel)),
-        stream(stub->Session(&context)) {}
-
-  // Writes, then returns the next message, or the final status if none.
-  absl::StatusOr<v1::CloudMessage> Exchange(const v1::EdgeMessage& message) {
-    stream->Write(message);
-    return Next();
-  }
-  absl::StatusOr<v1::CloudMessage> Next() {
-    v1::CloudMessage reply;
-    if (stream->Read(&reply)) return reply;
-    grpc::Status status = stream->Finish();
-    return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
-  }
-  grpc::StatusCode FinishCode() {
-    stream->WritesDone();
-    v1::CloudMessage ignored;
-    while (stream->Read(&ignored)) {
-    }
-    return stream->Finish().error_code();
-  }
-
-  std::shared_ptr<grpc::Channel> channel;
-  std::unique_ptr<v1::Verifier::Stub> stub;
-  grpc::ClientContext context;
-  std::unique_ptr<Stream> stream;
-};
-
+using testing::DraftMessage;
+using testing::ErrorCode;
 using testing::OpenMessage;
-
-v1::EdgeMessage DraftMessage(uint32_t epoch, uint32_t seq, uint32_t base,
-                             const std::vector<int32_t>& tokens, uint32_t n_prefix) {
-  v1::EdgeMessage message;
-  v1::Draft* draft = message.mutable_draft();
-  draft->set_epoch(epoch);
-  draft->set_seq(seq);
-  draft->set_base_position(base);
-  draft->set_n_prefix(n_prefix);
-  wire::EncodeIds(tokens, {}, draft->mutable_tokens());
-  return message;
-}
-
-absl::StatusCode ErrorCode(const absl::StatusOr<v1::CloudMessage>& reply) {
-  if (!reply.ok()) return reply.status().code();
-  if (reply->has_error()) return static_cast<absl::StatusCode>(reply->error().code());
-  return absl::StatusCode::kOk;
-}
+using testing::RawSession;
 
 TEST_CASE("tandem-cloud: hostile sessions get clean errors while a good one finishes",
           "[e2e][integration][abuse]") {

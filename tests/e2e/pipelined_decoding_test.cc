@@ -1,6 +1,7 @@
 // The asynchronous pipeline end to end over real gRPC: greedy output equals
 // target-only decoding, and sampled output for a seed does not depend on the
-// chunk size gamma, the draft-ahead limit D, or link delay.
+// chunk size gamma, the draft-ahead limit D, link delay, or correction
+// branches.
 
 #include <map>
 #include <string>
@@ -124,6 +125,82 @@ TEST_CASE("Pipelined decoding: a seed gives the same text for any gamma, D and l
     }
     CHECK(wasted > 0);  // drafts past rejections were really thrown away
   }
+}
+
+TEST_CASE("Pipelined decoding: correction branches are taken and keep greedy output exact",
+          "[e2e][integration][pipeline]") {
+  Pair pair;
+  auto tokenizer = LoadTokenizer();
+  auto cloud = testing::StartCloud(testing::TargetDir());
+  const std::vector<std::string> prompts = {"def ", "import os\n", "The following example"};
+  int64_t taken = 0, sent = 0;
+  for (const std::string& prompt : prompts) {
+    INFO("prompt: " << prompt);
+    edge::GenerationOptions reference_options;
+    reference_options.prompt = prompt;
+    reference_options.max_tokens = 40;
+    const std::vector<int32_t> reference =
+        testing::RunTargetAlone(*pair.target, *tokenizer, testing::TargetDir(), reference_options);
+    // (branches per token, branch length); a 10 ms one-way delay leaves the
+    // edge time to draft branches while chunks are in flight.
+    for (const auto& [branches, length] : std::vector<std::pair<int, int>>{{1, 8}, {3, 4}}) {
+      INFO("branches " << branches << " length " << length);
+      edge::SpeculativeOptions options;
+      options.verification = v1::VERIFICATION_MODE_SPARSE_DRAFT;
+      options.max_tokens = 40;
+      options.draft_max = 2;
+      options.draft_ahead = 8;
+      options.adaptive = false;
+      options.branches = branches;
+      options.branch_length = length;
+      edge::GenerationStats stats;
+      auto ids = RunPipelined(pair, *tokenizer, testing::Address(*cloud), options, prompt,
+                              absl::Milliseconds(10), &stats);
+      INFO(ids.status().message());
+      REQUIRE(ids.ok());
+      CHECK(*ids == reference);
+      taken += stats.branches_taken;
+      sent += stats.branches_sent;
+    }
+  }
+  CHECK(sent > 0);
+  CHECK(taken > 0);  // rejections continued in a branch: the cloud's path was exercised
+}
+
+TEST_CASE("Pipelined decoding: a seed gives the same sampled text with or without branches",
+          "[e2e][integration][pipeline]") {
+  Pair pair;
+  auto tokenizer = LoadTokenizer();
+  auto cloud = testing::StartCloud(testing::TargetDir());
+  std::vector<int32_t> first;
+  int64_t taken = 0;
+  // (branches per token, one-way delay in ms)
+  for (const auto& [branches, delay_ms] :
+       std::vector<std::pair<int, int>>{{0, 0}, {0, 10}, {2, 10}, {3, 10}, {2, 0}}) {
+    INFO("branches " << branches << " delay " << delay_ms << " ms");
+    edge::SpeculativeOptions options;
+    options.verification = v1::VERIFICATION_MODE_SPARSE_DRAFT;
+    options.sampling.temperature = 0.9;
+    options.seed = 777;
+    options.max_tokens = 40;
+    options.draft_max = 3;
+    options.draft_ahead = 9;
+    options.adaptive = false;
+    options.branches = branches;
+    edge::GenerationStats stats;
+    auto ids = RunPipelined(pair, *tokenizer, testing::Address(*cloud), options, "def ",
+                            absl::Milliseconds(delay_ms), &stats);
+    INFO(ids.status().message());
+    REQUIRE(ids.ok());
+    REQUIRE(ids->size() == 40);
+    if (first.empty()) {
+      first = *ids;
+    } else {
+      CHECK(*ids == first);
+    }
+    taken += stats.branches_taken;
+  }
+  CHECK(taken > 0);
 }
 
 }  // namespace

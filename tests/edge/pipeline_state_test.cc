@@ -133,5 +133,99 @@ TEST_CASE("PipelineState: verdicts out of order or inconsistent are refused", "[
   CHECK_FALSE(state.Apply(Verdict(3, 0, 1, false)).ok());  // an epoch from the future
 }
 
+// A drafted token with runner-ups (the roots of correction branches).
+DraftedToken Guessing(int32_t id, std::vector<int32_t> runner_ups, std::vector<float> probs) {
+  DraftedToken t = Token(id);
+  t.runner_ups = std::move(runner_ups);
+  t.runner_up_probs = std::move(probs);
+  return t;
+}
+
+CorrectionBranch Branch(const BranchTarget& target, std::vector<int32_t> ids) {
+  CorrectionBranch branch{target.position, target.root, {}};
+  for (int32_t id : ids) branch.drafted.push_back(Token(id));
+  return branch;
+}
+
+TEST_CASE("PipelineState: branch targets are in-flight tokens scored alpha^k q(root)",
+          "[edge][pipeline]") {
+  PipelineState state(Options(2, 2, 8), {1, 2});
+  CHECK_FALSE(state.NextBranchTarget(2, 0.7).has_value());  // nothing in flight
+  state.AddDrafted(Guessing(10, {20, 21}, {0.3f, 0.1f}));
+  state.AddDrafted(Guessing(11, {30, 31}, {0.4f, 0.2f}));
+  CHECK_FALSE(state.NextBranchTarget(2, 0.7).has_value());  // drafted, not sent
+  state.TakeChunk();
+  // Position 3 root 30: 0.7 * 0.4 = 0.28 < position 2 root 20: 0.3.
+  std::optional<BranchTarget> first = state.NextBranchTarget(2, 0.7);
+  REQUIRE(first.has_value());
+  CHECK(first->position == 2);
+  CHECK(first->root == 20);
+  CHECK(first->sequence == std::vector<int32_t>{1, 2, 20});
+  const wire::DraftChunk sent = state.TakeBranch(Branch(*first, {40, 41}));
+  CHECK(sent.branch);
+  CHECK(sent.epoch == 1);  // the epoch a rejection at position 2 opens
+  CHECK(sent.seq == 1);    // branches take seq numbers like chunks
+  CHECK(sent.base_position == 2);
+  CHECK(sent.n_prefix == 1);
+  CHECK(sent.tokens == std::vector<int32_t>{20, 40, 41});
+  std::optional<BranchTarget> second = state.NextBranchTarget(2, 0.7);
+  REQUIRE(second.has_value());
+  CHECK(second->position == 3);
+  CHECK(second->root == 30);
+  CHECK(second->sequence == std::vector<int32_t>{1, 2, 10, 30});
+  // With one root per token, only position 3's first runner-up is left.
+  state.TakeBranch(Branch(*second, {42}));
+  CHECK_FALSE(state.NextBranchTarget(1, 0.7).has_value());
+  CHECK(state.ahead() == 2);  // branches are not in flight until taken
+}
+
+TEST_CASE("PipelineState: a rejection whose correction was sent as a branch continues in it",
+          "[edge][pipeline]") {
+  PipelineState state(Options(2, 2, 8), {1});
+  state.AddDrafted(Guessing(10, {20}, {0.3f}));
+  state.AddDrafted(Guessing(11, {30}, {0.3f}));
+  state.TakeChunk();                                                    // seq 0, positions 1-2
+  state.TakeBranch(Branch(*state.NextBranchTarget(1, 0.7), {50, 51}));  // seq 1: pos 1, root 20
+  state.TakeBranch(Branch(*state.NextBranchTarget(1, 0.7), {60}));      // seq 2: pos 2, root 30
+  state.AddDrafted(Token(12));
+  state.TakeChunk();  // seq 3, epoch 0: will be flushed
+
+  SECTION("the matching branch goes in flight as the new epoch's chunk") {
+    auto outcome = state.Apply(Verdict(0, 0, 0, /*rejected=*/true));  // rejects position 1
+    REQUIRE(outcome.ok());
+    CHECK(outcome->wasted_tokens == 3);
+    CHECK(state.CommitCorrection(20));  // the cloud verifies branch seq 1 next
+    CHECK(state.committed() == std::vector<int32_t>{1, 20});
+    CHECK(state.ahead() == 2);
+    CHECK(state.SpeculativeSequence() == std::vector<int32_t>{1, 20, 50, 51});
+    CHECK_FALSE(state.Apply(Verdict(1, 0, 2, false)).ok());  // not the branch's seq
+    auto branch = state.Apply(Verdict(1, 1, 2, false));
+    REQUIRE(branch.ok());
+    CHECK(branch->committed == std::vector<int32_t>{50, 51});
+    // Drafting goes on after the branch, with no prefix to resend.
+    state.AddDrafted(Token(70));
+    const wire::DraftChunk next = state.TakeChunk();
+    CHECK(next.epoch == 1);
+    CHECK(next.base_position == 4);
+    CHECK(next.n_prefix == 0);
+  }
+  SECTION("another correction travels as the next chunk's prefix") {
+    REQUIRE(state.Apply(Verdict(0, 0, 0, true)).ok());
+    CHECK_FALSE(state.CommitCorrection(25));
+    state.AddDrafted(Token(26));
+    const wire::DraftChunk next = state.TakeChunk();
+    CHECK(next.epoch == 1);
+    CHECK(next.base_position == 1);
+    CHECK(next.tokens == std::vector<int32_t>{25, 26});
+    CHECK(next.n_prefix == 1);
+  }
+  SECTION("a rejection later in the chunk follows the branch at its own position") {
+    auto accepted_first = state.Apply(Verdict(0, 0, 1, true));  // accepts 1, rejects 2
+    REQUIRE(accepted_first.ok());
+    CHECK(state.CommitCorrection(30));  // branch seq 2 (position 2, root 30)
+    CHECK(state.SpeculativeSequence() == std::vector<int32_t>{1, 10, 30, 60});
+  }
+}
+
 }  // namespace
 }  // namespace tandem::edge

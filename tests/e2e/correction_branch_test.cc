@@ -1,0 +1,123 @@
+// Correction branches on tandem-cloud over a raw gRPC session: a branch is
+// verified only in the state it was drafted for (right after a rejection at
+// its position whose correction is its first token, before any chunk of the
+// new epoch), is dropped without a verdict otherwise, and is refused where
+// it has no meaning (synchronous sessions) or is malformed.
+
+#include <vector>
+
+#include "catch2/catch.hpp"
+#include "common/spec/categorical.h"
+#include "tests/testing/cloud_fixture.h"
+#include "tests/testing/protocol_messages.h"
+#include "tests/testing/raw_session.h"
+
+namespace tandem {
+namespace {
+
+namespace v1 = ::tandem::v1;
+using testing::DraftMessage;
+using testing::ErrorCode;
+using testing::RawSession;
+
+v1::EdgeMessage BranchMessage(uint32_t epoch, uint32_t seq, uint32_t base,
+                              const std::vector<int32_t>& tokens) {
+  v1::EdgeMessage message = DraftMessage(epoch, seq, base, tokens, /*n_prefix=*/1);
+  message.mutable_draft()->set_branch(true);
+  return message;
+}
+
+v1::EdgeMessage PipelinedOpen(const model::Tokenizer& tokenizer,
+                              const std::vector<int32_t>& prompt) {
+  v1::EdgeMessage open = testing::OpenMessage(tokenizer, prompt);
+  open.mutable_open()->set_decoding(v1::DECODING_MODE_PIPELINED);
+  return open;
+}
+
+// The target's greedy continuation of `prompt`, `n` tokens.
+std::vector<int32_t> GreedyContinuation(const model::LlamaModel& target,
+                                        const std::vector<int32_t>& prompt, int32_t vocab_size,
+                                        int n) {
+  auto cache = target.NewCache(256);
+  REQUIRE(cache.ok());
+  std::vector<int32_t> input = prompt, out;
+  for (int i = 0; i < n; ++i) {
+    auto logits = target.Forward(input, **cache, model::LogitRows::kLast);
+    REQUIRE(logits.ok());
+    out.push_back(spec::Argmax(logits->Row(0).subspan(0, vocab_size)));
+    input = {out.back()};
+  }
+  return out;
+}
+
+TEST_CASE("tandem-cloud: a correction branch is verified only in the state it was drafted for",
+          "[e2e][integration][pipeline]") {
+  auto target = testing::LoadModelOrDie(testing::TargetDir());
+  auto tokenizer_or = model::Tokenizer::FromDirectory(testing::TargetDir());
+  REQUIRE(tokenizer_or.ok());
+  const model::Tokenizer& tokenizer = **tokenizer_or;
+  auto cloud = testing::StartCloud(testing::TargetDir());
+  auto prompt = tokenizer.Encode("def f(x):", /*add_special_tokens=*/true);
+  REQUIRE(prompt.ok());
+  const int32_t vocab = tokenizer.vocab_size();
+  const std::vector<int32_t> r = GreedyContinuation(*target, *prompt, vocab, 8);
+  const uint32_t base = static_cast<uint32_t>(prompt->size());
+  const int32_t wrong = (r[2] + 1) % vocab;
+
+  SECTION("taken after the rejection it guessed, dropped otherwise") {
+    RawSession s(testing::Address(*cloud));
+    auto opened = s.Exchange(PipelinedOpen(tokenizer, *prompt));
+    REQUIRE(ErrorCode(opened) == absl::StatusCode::kOk);
+    // Two branches sent before the chunk's verdict is known: one for a
+    // position that is accepted, one for the rejected position.
+    s.stream->Write(DraftMessage(0, 0, base, {r[0], r[1], wrong}, 0));
+    s.stream->Write(BranchMessage(1, 1, base + 1, {wrong, r[2]}));  // position 1 is accepted
+    auto rejected = s.Next();
+    REQUIRE(ErrorCode(rejected) == absl::StatusCode::kOk);
+    REQUIRE(rejected->has_verdict());
+    CHECK(rejected->verdict().status() == v1::VERDICT_STATUS_REJECTED);
+    CHECK(rejected->verdict().n_accepted() == 2);
+    CHECK(rejected->verdict().token() == r[2]);
+    // A branch guessing another correction at the rejected position: dropped.
+    s.stream->Write(BranchMessage(1, 2, base + 2, {wrong, r[3]}));
+    // The branch guessing right: verified now, in epoch 1.
+    auto branch = s.Exchange(BranchMessage(1, 3, base + 2, {r[2], r[3], r[4], r[5]}));
+    REQUIRE(ErrorCode(branch) == absl::StatusCode::kOk);
+    REQUIRE(branch->has_verdict());
+    CHECK(branch->verdict().epoch() == 1);
+    CHECK(branch->verdict().seq() == 3);
+    CHECK(branch->verdict().status() == v1::VERDICT_STATUS_ALL_ACCEPTED);
+    CHECK(branch->verdict().n_accepted() == 3);
+    // The same branch again no longer applies (a chunk of epoch 1 came).
+    s.stream->Write(BranchMessage(1, 4, base + 2, {r[2], r[3]}));
+    // The next chunk continues after the branch: the only reply is its own.
+    auto next = s.Exchange(DraftMessage(1, 5, base + 6, {r[6], r[7]}, 0));
+    REQUIRE(ErrorCode(next) == absl::StatusCode::kOk);
+    REQUIRE(next->has_verdict());
+    CHECK(next->verdict().seq() == 5);
+    CHECK(next->verdict().status() == v1::VERDICT_STATUS_ALL_ACCEPTED);
+    CHECK(next->verdict().n_accepted() == 2);
+  }
+  SECTION("a branch in a synchronous session is refused") {
+    RawSession s(testing::Address(*cloud));
+    REQUIRE(ErrorCode(s.Exchange(testing::OpenMessage(tokenizer, *prompt))) ==
+            absl::StatusCode::kOk);
+    auto reply = s.Exchange(BranchMessage(1, 0, base, {r[0], r[1]}));
+    REQUIRE(ErrorCode(reply) == absl::StatusCode::kInvalidArgument);
+    CHECK_THAT(reply->error().message(), Catch::Contains("pipelined"));
+  }
+  SECTION("a malformed branch that would apply is refused") {
+    RawSession s(testing::Address(*cloud));
+    REQUIRE(ErrorCode(s.Exchange(PipelinedOpen(tokenizer, *prompt))) == absl::StatusCode::kOk);
+    auto rejected = s.Exchange(DraftMessage(0, 0, base, {(r[0] + 1) % vocab}, 0));
+    REQUIRE(ErrorCode(rejected) == absl::StatusCode::kOk);
+    REQUIRE(rejected->has_verdict());
+    v1::EdgeMessage malformed = BranchMessage(1, 1, base, {rejected->verdict().token()});
+    auto reply = s.Exchange(malformed);  // the root alone: no drafted token
+    REQUIRE(ErrorCode(reply) == absl::StatusCode::kInvalidArgument);
+    CHECK_THAT(reply->error().message(), Catch::Contains("correction branch"));
+  }
+}
+
+}  // namespace
+}  // namespace tandem
