@@ -37,6 +37,7 @@ ABSL_FLAG(double, temperature, 0.0, "Sampling temperature.");
 ABSL_FLAG(int, max_tokens, 48, "Tokens per prompt.");
 ABSL_FLAG(int, prompts, 4, "Prompts per configuration (from a fixed list).");
 ABSL_FLAG(int, branch_length, 8, "Drafted tokens per correction branch (the +br rows).");
+ABSL_FLAG(double, branch_min_score, 0.02, "Least estimated chance of a branch (the +br rows).");
 ABSL_FLAG(std::string, csv, "", "Append one CSV row per run here.");
 ABSL_FLAG(std::string, git_sha, "", "Recorded in every row.");
 
@@ -76,6 +77,7 @@ absl::StatusOr<GenerationStats> RunOnce(const tandem::bench::BenchHarness& harne
   options.adaptive = false;
   options.branches = method.branches;
   options.branch_length = absl::GetFlag(FLAGS_branch_length);
+  options.branch_min_score = absl::GetFlag(FLAGS_branch_min_score);
   return harness.Generate(port, options, prompt);
 }
 
@@ -96,6 +98,7 @@ void Add(const GenerationStats& s, Totals& t) {
   p.branch_draft_time += s.branch_draft_time;
   p.edge_wait_time += s.edge_wait_time;
   p.cloud_idle_time += s.cloud_idle_time;
+  p.uplink_message_bytes += s.uplink_message_bytes;
   t.steady_tokens += s.generated_tokens - 1;
   t.steady_time += s.total_time - s.time_to_first_token;
 }
@@ -135,9 +138,10 @@ int main(int argc, char** argv) {
                                        {"cloud AR", DecodingMode::kCloudAr, 1, 1}};
   std::ofstream csv;
   if (!absl::GetFlag(FLAGS_csv).empty()) csv.open(absl::GetFlag(FLAGS_csv), std::ios::app);
-  std::cout << absl::StrFormat("%-7s %-16s %9s %9s %9s %7s %8s %8s %8s %9s %9s %9s\n", "rtt_ms",
+  std::cout << absl::StrFormat("%-7s %-16s %9s %9s %9s %7s %8s %8s %8s %9s %9s %9s %8s\n", "rtt_ms",
                                "method", "tok/s", "predicted", "meas/pred", "alpha", "t_d_ms",
-                               "t_v_ms", "br_taken", "br_ms", "edge_wait", "cloud_idle");
+                               "t_v_ms", "br_taken", "br_ms", "edge_wait", "cloud_idle",
+                               "up_B/tok");
   for (const std::string& rtt_text : absl::GetFlag(FLAGS_rtts)) {
     double rtt_ms = 0;
     if (!absl::SimpleAtod(rtt_text, &rtt_ms)) {
@@ -184,11 +188,14 @@ int main(int argc, char** argv) {
           pooled.rejections > 0 ? static_cast<double>(pooled.branches_taken) / pooled.rejections
                                 : 0.0;
       std::cout << absl::StrFormat(
-          "%-7.0f %-16s %9.1f %9.1f %9.2f %7.3f %8.2f %8.2f %8.2f %9.1f %9.1f %9.1f\n", rtt_ms,
-          method.name, rate, predicted, predicted > 0 ? rate / predicted : 0.0, alpha, t_d_ms,
-          t_v_ms, taken_share, absl::ToDoubleMilliseconds(pooled.branch_draft_time),
+          "%-7.0f %-16s %9.1f %9.1f %9.2f %7.3f %8.2f %8.2f %8.2f %9.1f %9.1f %9.1f %8.1f\n",
+          rtt_ms, method.name, rate, predicted, predicted > 0 ? rate / predicted : 0.0, alpha,
+          t_d_ms, t_v_ms, taken_share, absl::ToDoubleMilliseconds(pooled.branch_draft_time),
           absl::ToDoubleMilliseconds(pooled.edge_wait_time),
-          absl::ToDoubleMilliseconds(pooled.cloud_idle_time));
+          absl::ToDoubleMilliseconds(pooled.cloud_idle_time),
+          pooled.generated_tokens > 0
+              ? static_cast<double>(pooled.uplink_message_bytes) / pooled.generated_tokens
+              : 0.0);
       if (method.decoding == DecodingMode::kSync) best_sync = std::max(best_sync, rate);
       if (method.decoding == DecodingMode::kPipelined) best_pipe = std::max(best_pipe, rate);
       if (method.decoding == DecodingMode::kCloudAr) cloud_ar = rate;

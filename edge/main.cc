@@ -76,6 +76,9 @@ ABSL_FLAG(int, branches, 2,
           "the draft's next most likely tokens and drafted while the edge would wait; a "
           "rejection whose correction matches one continues without a round trip (0 = off).");
 ABSL_FLAG(int, branch_length, 8, "Drafted tokens per correction branch.");
+ABSL_FLAG(double, branch_min_score, 0.02,
+          "Draft a correction branch only if its estimated chance of being taken "
+          "(alpha^k times the draft's probability of its root) is at least this.");
 ABSL_FLAG(int, residual_candidates, 8, "exact mode: residual candidates per batch (m).");
 ABSL_FLAG(int, top_k_return, 16, "topk mode: K entries of p sent on rejection.");
 ABSL_FLAG(int, sparse_top_k, 8, "sparse-draft mode: support of the uploaded q^.");
@@ -250,6 +253,7 @@ absl::StatusOr<tandem::edge::SpeculativeOptions> SpeculativeOptionsFromFlags() {
   options.draft_p_min = absl::GetFlag(FLAGS_draft_p_min);
   options.branches = absl::GetFlag(FLAGS_branches);
   options.branch_length = absl::GetFlag(FLAGS_branch_length);
+  options.branch_min_score = absl::GetFlag(FLAGS_branch_min_score);
   options.residual_candidates = absl::GetFlag(FLAGS_residual_candidates);
   options.top_k_return = absl::GetFlag(FLAGS_top_k_return);
   options.sparse_top_k = absl::GetFlag(FLAGS_sparse_top_k);

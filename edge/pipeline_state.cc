@@ -124,9 +124,10 @@ void PipelineState::PruneBranches() {
       sent_branches_.end());
 }
 
-std::optional<BranchTarget> PipelineState::NextBranchTarget(int roots, double alpha) const {
+std::optional<BranchTarget> PipelineState::NextBranchTarget(int roots, double alpha,
+                                                            double min_score) const {
   std::optional<BranchTarget> best;
-  double best_score = 0;
+  double best_score = min_score;
   std::vector<int32_t> sequence = committed_;
   double reach = 1.0;  // alpha^k
   for (const InFlight& chunk : in_flight_) {
@@ -139,7 +140,7 @@ std::optional<BranchTarget> PipelineState::NextBranchTarget(int roots, double al
         const double score = reach * (r < token.runner_up_probs.size()
                                           ? static_cast<double>(token.runner_up_probs[r])
                                           : 1.0 / static_cast<double>(r + 2));
-        if (best && score <= best_score) continue;
+        if (score < best_score || (best && score == best_score)) continue;
         const bool sent =
             std::any_of(sent_branches_.begin(), sent_branches_.end(), [&](const SentBranch& b) {
               return b.branch.position == position && b.branch.root == root;

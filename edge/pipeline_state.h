@@ -99,7 +99,9 @@ class PipelineState {
   // are accepted, the token there is rejected, and the correction is r:
   // scored alpha^k * q(r), with the draft's q(r) standing in for
   // P(reject) * P(correction = r | reject) (q(x) + sum_r q(r) <= 1).
-  std::optional<BranchTarget> NextBranchTarget(int roots, double alpha) const;
+  // Branches scored below `min_score` are not worth their bytes: nothing.
+  std::optional<BranchTarget> NextBranchTarget(int roots, double alpha,
+                                               double min_score = 0.0) const;
   // Records `branch` as sent and returns its chunk: epoch + 1 (the epoch a
   // rejection at its position opens), the next seq, the root as prefix.
   wire::DraftChunk TakeBranch(CorrectionBranch branch);

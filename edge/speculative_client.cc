@@ -48,8 +48,9 @@ absl::Status SpeculativeOptions::Validate() const {
   if (draft_ahead < draft_max) {
     return absl::InvalidArgumentError("--draft-ahead must be >= --draft-max");
   }
-  if (branches < 0 || branch_length < 1) {
-    return absl::InvalidArgumentError("--branches must be >= 0 and --branch-length >= 1");
+  if (branches < 0 || branch_length < 1 || branch_min_score < 0 || branch_min_score > 1) {
+    return absl::InvalidArgumentError(
+        "--branches must be >= 0, --branch-length >= 1, --branch-min-score in [0, 1]");
   }
   if (residual_candidates < 1 || top_k_return < 1 || sparse_top_k < 1) {
     return absl::InvalidArgumentError(
@@ -424,7 +425,8 @@ absl::StatusOr<bool> SpeculativeClient::GrowBranch(PipelineState& state,
   const double alpha = stats_.draft_tokens >= 10 ? static_cast<double>(stats_.accepted_tokens) /
                                                        static_cast<double>(stats_.draft_tokens)
                                                  : 0.7;
-  std::optional<BranchTarget> target = state.NextBranchTarget(options_.branches, alpha);
+  std::optional<BranchTarget> target =
+      state.NextBranchTarget(options_.branches, alpha, options_.branch_min_score);
   if (!target) return false;
   // The cloud holds the root and the drafts in its context (less a margin
   // for the token after them), and takes at most cloud_max_draft_ drafts.

@@ -156,7 +156,8 @@ TEST_CASE("PipelineState: branch targets are in-flight tokens scored alpha^k q(r
   CHECK_FALSE(state.NextBranchTarget(2, 0.7).has_value());  // drafted, not sent
   state.TakeChunk();
   // Position 3 root 30: 0.7 * 0.4 = 0.28 < position 2 root 20: 0.3.
-  std::optional<BranchTarget> first = state.NextBranchTarget(2, 0.7);
+  CHECK_FALSE(state.NextBranchTarget(2, 0.7, /*min_score=*/0.31).has_value());  // best: 0.3
+  std::optional<BranchTarget> first = state.NextBranchTarget(2, 0.7, /*min_score=*/0.3);
   REQUIRE(first.has_value());
   CHECK(first->position == 2);
   CHECK(first->root == 20);
