@@ -9,6 +9,7 @@
 //
 //   tandem-pipeline-bench [--rtts=10,50,100] [--temperature=0] [--csv=FILE]
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -37,7 +38,9 @@ ABSL_FLAG(double, temperature, 0.0, "Sampling temperature.");
 ABSL_FLAG(int, max_tokens, 48, "Tokens per prompt.");
 ABSL_FLAG(int, prompts, 4, "Prompts per configuration (from a fixed list).");
 ABSL_FLAG(int, branch_length, 8, "Drafted tokens per correction branch (the +br rows).");
-ABSL_FLAG(double, branch_min_score, 0.02, "Least estimated chance of a branch (the +br rows).");
+ABSL_FLAG(double, branch_min_score, 0.01, "Least estimated chance of a branch (the +br rows).");
+ABSL_FLAG(std::vector<std::string>, methods, {},
+          "Run only these methods, by their printed name (default: all).");
 ABSL_FLAG(std::string, csv, "", "Append one CSV row per run here.");
 ABSL_FLAG(std::string, git_sha, "", "Recorded in every row.");
 
@@ -166,6 +169,10 @@ int main(int argc, char** argv) {
     (*relay)->Start();
     double best_sync = 0, best_pipe = 0, cloud_ar = 0;
     for (const Method& method : methods) {
+      const std::vector<std::string> only = absl::GetFlag(FLAGS_methods);
+      if (!only.empty() && std::find(only.begin(), only.end(), method.name) == only.end()) {
+        continue;
+      }
       Totals totals;
       for (int p = 0; p < absl::GetFlag(FLAGS_prompts); ++p) {
         auto stats = RunOnce(

@@ -71,12 +71,12 @@ ABSL_FLAG(bool, adaptive, true,
 ABSL_FLAG(double, draft_p_min, 0.0,
           "Pipelined: end a chunk at a draft token whose draft probability is below this, "
           "and wait for its verdict before drafting on (0 = off).");
-ABSL_FLAG(int, branches, 2,
+ABSL_FLAG(int, branches, 3,
           "Pipelined, greedy or sparse-draft: correction branches per drafted token, rooted at "
           "the draft's next most likely tokens and drafted while the edge would wait; a "
           "rejection whose correction matches one continues without a round trip (0 = off).");
 ABSL_FLAG(int, branch_length, 8, "Drafted tokens per correction branch.");
-ABSL_FLAG(double, branch_min_score, 0.02,
+ABSL_FLAG(double, branch_min_score, 0.01,
           "Draft a correction branch only if its estimated chance of being taken "
           "(alpha^k times the draft's probability of its root) is at least this.");
 ABSL_FLAG(int, residual_candidates, 8, "exact mode: residual candidates per batch (m).");

@@ -56,11 +56,11 @@ struct SpeculativeOptions {
   // in it on the cloud at once instead of a round trip later (design §6).
   // They are drafted only in time the edge would spend waiting for a
   // verdict, and cost uplink bytes. 0 = off.
-  int branches = 2;
+  int branches = 3;
   int branch_length = 8;
   // A branch is drafted only if the chance it is taken, estimated as in
   // PipelineState::NextBranchTarget, is at least this.
-  double branch_min_score = 0.02;
+  double branch_min_score = 0.01;
   int residual_candidates = 8;  // exact mode: m per batch
   int max_resample_rounds = 4;  // then ask for the dense p
   int top_k_return = 16;        // topk mode: K
