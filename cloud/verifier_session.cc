@@ -231,8 +231,10 @@ absl::Status VerifierSession::HandleDraft(const v1::Draft& draft, const Emit& em
           "correction branches need pipelined decoding (Open.decoding = PIPELINED)");
     }
     // Taken only in the state it was drafted for: right after a rejection at
-    // base_position whose correction (chosen here) is its first token.
+    // base_position in chunk parent_seq whose correction (chosen here) is its
+    // first token.
     const bool applies = draft.epoch() == epoch_ && expected_prefix_.has_value() &&
+                         rejected_seq_.has_value() && draft.parent_seq() == *rejected_seq_ &&
                          draft.base_position() == tokens_.size();
     if (!applies) return absl::OkStatus();
   } else if (draft.epoch() > epoch_) {
@@ -285,6 +287,8 @@ absl::Status VerifierSession::HandleDraft(const v1::Draft& draft, const Emit& em
   TANDEM_ASSIGN_OR_RETURN(model::Logits logits, target_.Forward(chunk.tokens, *cache_));
   tokens_.insert(tokens_.end(), chunk.tokens.begin(), chunk.tokens.end());
   TANDEM_ASSIGN_OR_RETURN(wire::ChunkVerdict verdict, Verify(chunk, logits));
+  rejected_seq_.reset();
+  if (verdict.kind == wire::VerdictKind::kRejected) rejected_seq_ = chunk.seq;
   verdict.verify_us = MicrosSince(start);
   verdict.queue_us = std::max<int64_t>(0, absl::ToInt64Microseconds(start - received_at));
   verdict.echo_sent_at_us = chunk.sent_at_us;

@@ -126,6 +126,9 @@ class VerifierSession {
   std::optional<int32_t> expected_prefix_;
   uint32_t epoch_ = 0;
   int64_t last_seq_ = -1;
+  // The chunk whose verification made the last rejection, until the next
+  // chunk is verified (correction branches must name it as their parent).
+  std::optional<uint32_t> rejected_seq_;
   // After a rejection in exact mode: where, and p there, for Resample.
   int64_t rejected_position_ = -1;
   std::vector<float> rejected_p_;

@@ -84,6 +84,8 @@ absl::StatusOr<PipelineState::Outcome> PipelineState::Apply(const wire::ChunkVer
   }
   outcome.rejected = std::move(chunk.drafted[verdict.n_accepted]);
   outcome.rejected_position = static_cast<int64_t>(committed_.size());
+  rejected_seq_ = chunk.seq;
+  rejected_position_ = static_cast<uint32_t>(committed_.size());
   outcome.wasted_tokens = static_cast<int64_t>(chunk.drafted.size() - verdict.n_accepted);
   for (const InFlight& later : in_flight_) {
     outcome.wasted_tokens += static_cast<int64_t>(later.drafted.size());
@@ -92,7 +94,7 @@ absl::StatusOr<PipelineState::Outcome> PipelineState::Apply(const wire::ChunkVer
   in_flight_.clear();
   open_chunk_.clear();
   ++epoch_;
-  PruneBranches();
+  // Branches stay until CommitCorrection knows which one, if any, is taken.
   return outcome;
 }
 
@@ -100,7 +102,8 @@ bool PipelineState::CommitCorrection(int32_t token) {
   const uint32_t position = static_cast<uint32_t>(committed_.size());
   committed_.push_back(token);
   auto taken = std::find_if(sent_branches_.begin(), sent_branches_.end(), [&](const SentBranch& b) {
-    return b.branch.position == position && b.branch.root == token;
+    return b.parent_seq == rejected_seq_ && b.branch.position == rejected_position_ &&
+           b.branch.position == position && b.branch.root == token && b.epoch == epoch_;
   });
   if (taken == sent_branches_.end()) {
     unsent_prefix_.push_back(token);
@@ -108,61 +111,80 @@ bool PipelineState::CommitCorrection(int32_t token) {
     return false;
   }
   in_flight_.push_back({taken->seq, epoch_, position + 1, std::move(taken->branch.drafted)});
-  // Any other branch at this position is for another correction.
-  sent_branches_.clear();
+  sent_branches_.erase(taken);
+  PruneBranches();  // keeps the taken branch's own branches
   return true;
 }
 
 void PipelineState::PruneBranches() {
-  // A branch can be taken while its position is the next one to verify in
-  // epoch_ (it was sent for epoch_ + 1 before a rejection there, which bumps
-  // the epoch: Apply has already bumped it when this runs after a rejection).
-  const uint32_t next = static_cast<uint32_t>(committed_.size());
-  sent_branches_.erase(
-      std::remove_if(sent_branches_.begin(), sent_branches_.end(),
-                     [&](const SentBranch& b) { return b.branch.position < next; }),
-      sent_branches_.end());
+  std::vector<uint32_t> parents;  // seqs a kept branch may hang from
+  for (const InFlight& chunk : in_flight_) parents.push_back(chunk.seq);
+  std::vector<SentBranch> kept;
+  for (SentBranch& b : sent_branches_) {
+    if (std::find(parents.begin(), parents.end(), b.parent_seq) == parents.end()) continue;
+    parents.push_back(b.seq);
+    kept.push_back(std::move(b));
+  }
+  sent_branches_ = std::move(kept);
 }
 
 std::optional<BranchTarget> PipelineState::NextBranchTarget(int roots, double alpha,
                                                             double min_score) const {
   std::optional<BranchTarget> best;
-  double best_score = min_score;
+  // Offers the runner-ups of `token` (at `position` after `sequence`, in
+  // chunk or branch `parent`) if they beat the best so far.
+  auto consider = [&](const DraftedToken& token, uint32_t parent, uint32_t epoch,
+                      const std::vector<int32_t>& sequence, double reach) {
+    const uint32_t position = static_cast<uint32_t>(sequence.size());
+    const size_t n = std::min<size_t>(token.runner_ups.size(), std::max(0, roots));
+    for (size_t r = 0; r < n; ++r) {
+      const double q = r < token.runner_up_probs.size()
+                           ? static_cast<double>(token.runner_up_probs[r])
+                           : 1.0 / static_cast<double>(r + 2);
+      const double score = reach * q;
+      if (score < min_score || (best && score <= best->score)) continue;
+      const int32_t root = token.runner_ups[r];
+      const bool sent =
+          std::any_of(sent_branches_.begin(), sent_branches_.end(), [&](const SentBranch& b) {
+            return b.parent_seq == parent && b.branch.position == position && b.branch.root == root;
+          });
+      if (sent) continue;
+      best = BranchTarget{parent, epoch + 1, position, root, score, sequence};
+      best->sequence.push_back(root);
+    }
+  };
   std::vector<int32_t> sequence = committed_;
   double reach = 1.0;  // alpha^k
   for (const InFlight& chunk : in_flight_) {
     if (chunk.epoch != epoch_) continue;
     for (const DraftedToken& token : chunk.drafted) {
-      const uint32_t position = static_cast<uint32_t>(sequence.size());
-      const size_t n = std::min<size_t>(token.runner_ups.size(), std::max(0, roots));
-      for (size_t r = 0; r < n; ++r) {
-        const int32_t root = token.runner_ups[r];
-        const double score = reach * (r < token.runner_up_probs.size()
-                                          ? static_cast<double>(token.runner_up_probs[r])
-                                          : 1.0 / static_cast<double>(r + 2));
-        if (score < best_score || (best && score == best_score)) continue;
-        const bool sent =
-            std::any_of(sent_branches_.begin(), sent_branches_.end(), [&](const SentBranch& b) {
-              return b.branch.position == position && b.branch.root == root;
-            });
-        if (sent) continue;
-        best = BranchTarget{position, root, sequence};
-        best->sequence.push_back(root);
-        best_score = score;
-      }
+      consider(token, chunk.seq, chunk.epoch, sequence, reach);
       sequence.push_back(token.id);
       reach *= alpha;
+    }
+  }
+  for (const SentBranch& b : sent_branches_) {
+    std::vector<int32_t> path = b.sequence;
+    double within = b.score;
+    for (const DraftedToken& token : b.branch.drafted) {
+      consider(token, b.seq, b.epoch, path, within);
+      path.push_back(token.id);
+      within *= alpha;
     }
   }
   return best;
 }
 
-wire::DraftChunk PipelineState::TakeBranch(CorrectionBranch branch) {
-  ABSL_CHECK(!branch.drafted.empty());
+wire::DraftChunk PipelineState::TakeBranch(const BranchTarget& target,
+                                           std::vector<DraftedToken> drafted) {
+  ABSL_CHECK(!drafted.empty());
   wire::DraftChunk chunk =
-      MakeDraftChunk(epoch_ + 1, next_seq_++, branch.position, {branch.root}, branch.drafted);
+      MakeDraftChunk(target.epoch, next_seq_++, target.position, {target.root}, drafted);
   chunk.branch = true;
-  sent_branches_.push_back({chunk.seq, std::move(branch)});
+  chunk.parent_seq = target.parent_seq;
+  sent_branches_.push_back({chunk.seq, target.parent_seq, target.epoch, target.score,
+                            target.sequence,
+                            CorrectionBranch{target.position, target.root, std::move(drafted)}});
   return chunk;
 }
 

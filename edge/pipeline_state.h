@@ -20,12 +20,17 @@ struct CorrectionBranch {
   std::vector<DraftedToken> drafted;
 };
 
-// Where the next correction branch should grow: a position in flight, one of
-// its drafted token's runner-ups, and the sequence to draft it after
-// (everything before `position`, then `root`).
+// Where the next correction branch should grow: the token it replaces (at
+// `position`, in the chunk or branch `parent_seq`), one of that token's
+// runner-ups as its root, the epoch a rejection there opens, its estimated
+// chance of being taken, and the sequence to draft it after (everything
+// before `position` on the parent's path, then `root`).
 struct BranchTarget {
+  uint32_t parent_seq = 0;
+  uint32_t epoch = 0;
   uint32_t position = 0;
   int32_t root = 0;
+  double score = 0;
   std::vector<int32_t> sequence;
 };
 
@@ -87,24 +92,27 @@ class PipelineState {
   absl::StatusOr<Outcome> Apply(const wire::ChunkVerdict& verdict);
 
   // After a rejection: the resolved correction token is committed. If a
-  // branch rooted at it at this position was sent (TakeBranch) before this
-  // rejection's verdict was applied, the cloud verifies that branch next:
-  // its drafts go in flight as the new epoch's chunk and this returns true.
-  // Otherwise the token travels as the prefix of the next chunk.
+  // branch rooted at it, replacing the rejected token, was sent (TakeBranch)
+  // before this rejection's verdict was applied, the cloud verifies that
+  // branch next: its drafts go in flight as the new epoch's chunk (its own
+  // sent branches stay candidates) and this returns true. Otherwise the
+  // token travels as the prefix of the next chunk.
   bool CommitCorrection(int32_t token);
 
-  // The unsent branch most likely to be taken among the first `roots`
-  // runner-ups of each drafted token in flight, or nothing. A branch at the
-  // k-th unverified position rooted at r is taken when the k tokens before
-  // are accepted, the token there is rejected, and the correction is r:
-  // scored alpha^k * q(r), with the draft's q(r) standing in for
-  // P(reject) * P(correction = r | reject) (q(x) + sum_r q(r) <= 1).
-  // Branches scored below `min_score` are not worth their bytes: nothing.
+  // The unsent branch most likely to be taken, among the first `roots`
+  // runner-ups of each drafted token in flight or in a branch sent and not
+  // yet ruled out (branches of branches), or nothing. A branch at the k-th
+  // unverified token of a chunk in flight, rooted at r, is taken when the k
+  // tokens before are accepted, the token is rejected, and the correction is
+  // r: scored alpha^k * q(r), with the draft's q(r) standing in for
+  // P(reject) * P(correction = r | reject) (q(x) + sum_r q(r) <= 1). Within
+  // a sent branch the score is that branch's times the same product.
+  // Branches scored below `min_score` are not worth their bytes.
   std::optional<BranchTarget> NextBranchTarget(int roots, double alpha,
                                                double min_score = 0.0) const;
-  // Records `branch` as sent and returns its chunk: epoch + 1 (the epoch a
-  // rejection at its position opens), the next seq, the root as prefix.
-  wire::DraftChunk TakeBranch(CorrectionBranch branch);
+  // Records the branch drafted for `target` as sent and returns its chunk:
+  // the target's epoch and parent, the next seq, the root as prefix.
+  wire::DraftChunk TakeBranch(const BranchTarget& target, std::vector<DraftedToken> drafted);
 
   // The adaptive controller changes gamma and D between verdicts.
   void set_options(const PipelineOptions& options) { options_ = options; }
@@ -123,15 +131,21 @@ class PipelineState {
 
   struct SentBranch {
     uint32_t seq;
+    uint32_t parent_seq;
+    uint32_t epoch;
+    double score;
+    std::vector<int32_t> sequence;  // before its position, then its root
     CorrectionBranch branch;
   };
-  // Drops sent branches the cloud can no longer take: positions verified,
-  // or beyond the open epoch's first position.
+  // Keeps the sent branches the cloud may still take: those whose parent is
+  // a chunk in flight or a sent branch kept (in send order, parents first).
   void PruneBranches();
 
   PipelineOptions options_;
-  // Branches of epoch_ + 1 at positions still in flight.
   std::vector<SentBranch> sent_branches_;
+  // The chunk whose rejection awaits CommitCorrection, and where.
+  uint32_t rejected_seq_ = 0;
+  uint32_t rejected_position_ = 0;
   std::vector<int32_t> committed_;      // prompt + verified tokens
   std::vector<int32_t> unsent_prefix_;  // committed, not yet sent to the cloud
   std::deque<InFlight> in_flight_;

@@ -434,9 +434,9 @@ absl::StatusOr<bool> SpeculativeClient::GrowBranch(PipelineState& state,
       {options_.branch_length, cloud_max_draft_, max_context_ - target->position - 3});
   if (length <= 0) return false;
   const absl::Time start = absl::Now();
-  CorrectionBranch branch{target->position, target->root, {}};
-  std::vector<int32_t> sequence = std::move(target->sequence);
-  while (static_cast<int64_t>(branch.drafted.size()) < length) {
+  std::vector<DraftedToken> drafted;
+  std::vector<int32_t> sequence = target->sequence;
+  while (static_cast<int64_t>(drafted.size()) < length) {
     // A verdict changes what is in flight: apply it first. The branch
     // drafter's cache keeps the tokens drafted so far for a retry.
     std::optional<absl::StatusOr<v1::CloudMessage>> message = receiver.TryPop();
@@ -446,15 +446,14 @@ absl::StatusOr<bool> SpeculativeClient::GrowBranch(PipelineState& state,
       TANDEM_RETURN_IF_ERROR(ApplyPipelined(**message, state));
       return true;
     }
-    TANDEM_ASSIGN_OR_RETURN(std::vector<DraftedToken> drafted,
-                            branch_drafter_->Propose(sequence, 1));
-    sequence.push_back(drafted.front().id);
-    branch.drafted.push_back(std::move(drafted.front()));
+    TANDEM_ASSIGN_OR_RETURN(std::vector<DraftedToken> next, branch_drafter_->Propose(sequence, 1));
+    sequence.push_back(next.front().id);
+    drafted.push_back(std::move(next.front()));
   }
   stats_.branch_draft_time += absl::Now() - start;
   ++stats_.branches_sent;
   stats_.branch_draft_tokens += length;
-  wire::DraftChunk chunk = state.TakeBranch(std::move(branch));
+  wire::DraftChunk chunk = state.TakeBranch(*target, std::move(drafted));
   chunk.sent_at_us = NowMicros();
   v1::EdgeMessage message;
   wire::EncodeDraft(chunk, options_.verification, options_.sampling.greedy(), options_.compression,

@@ -110,6 +110,7 @@ void EncodeDraft(const DraftChunk& chunk, v1::VerificationMode mode, bool greedy
   out->set_n_prefix(chunk.n_prefix);
   out->set_sent_at_us(chunk.sent_at_us);
   out->set_branch(chunk.branch);
+  out->set_parent_seq(chunk.parent_seq);
   EncodeIds(chunk.tokens, policy, out->mutable_tokens());
   if (greedy || chunk.n_draft() == 0) return;
   if (mode == v1::VERIFICATION_MODE_SPARSE_DRAFT) {
@@ -141,6 +142,7 @@ absl::StatusOr<DraftChunk> DecodeDraft(const v1::Draft& draft, int32_t vocab_siz
   }
   chunk.n_prefix = draft.n_prefix();
   chunk.branch = draft.branch();
+  chunk.parent_seq = draft.parent_seq();
   if (chunk.branch && (chunk.n_prefix != 1 || chunk.tokens.size() < 2)) {
     return absl::InvalidArgumentError(
         "a correction branch must hold its guessed correction (n_prefix = 1) and at least one "

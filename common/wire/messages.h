@@ -23,7 +23,8 @@ struct DraftChunk {
   std::vector<uint32_t> q_masses;  // exact/topk, sampled: q~(x) per drafted token, [n_draft]
   std::vector<spec::SparseDistribution> sparse_q;  // sparse-draft, sampled: [n_draft]
   int64_t sent_at_us = 0;
-  bool branch = false;  // a correction branch (Draft.branch): verified only if it applies
+  bool branch = false;      // a correction branch (Draft.branch): verified only if it applies
+  uint32_t parent_seq = 0;  // branch: the chunk holding the token it replaces
 
   size_t n_draft() const { return tokens.size() - n_prefix; }
 };

@@ -20,10 +20,12 @@ using testing::DraftMessage;
 using testing::ErrorCode;
 using testing::RawSession;
 
-v1::EdgeMessage BranchMessage(uint32_t epoch, uint32_t seq, uint32_t base,
+// A branch replacing the token at `base` of chunk `parent`.
+v1::EdgeMessage BranchMessage(uint32_t epoch, uint32_t seq, uint32_t parent, uint32_t base,
                               const std::vector<int32_t>& tokens) {
   v1::EdgeMessage message = DraftMessage(epoch, seq, base, tokens, /*n_prefix=*/1);
   message.mutable_draft()->set_branch(true);
+  message.mutable_draft()->set_parent_seq(parent);
   return message;
 }
 
@@ -71,7 +73,7 @@ TEST_CASE("tandem-cloud: a correction branch is verified only in the state it wa
     // Two branches sent before the chunk's verdict is known: one for a
     // position that is accepted, one for the rejected position.
     s.stream->Write(DraftMessage(0, 0, base, {r[0], r[1], wrong}, 0));
-    s.stream->Write(BranchMessage(1, 1, base + 1, {wrong, r[2]}));  // position 1 is accepted
+    s.stream->Write(BranchMessage(1, 1, 0, base + 1, {wrong, r[2]}));  // position 1 is accepted
     auto rejected = s.Next();
     REQUIRE(ErrorCode(rejected) == absl::StatusCode::kOk);
     REQUIRE(rejected->has_verdict());
@@ -79,9 +81,9 @@ TEST_CASE("tandem-cloud: a correction branch is verified only in the state it wa
     CHECK(rejected->verdict().n_accepted() == 2);
     CHECK(rejected->verdict().token() == r[2]);
     // A branch guessing another correction at the rejected position: dropped.
-    s.stream->Write(BranchMessage(1, 2, base + 2, {wrong, r[3]}));
+    s.stream->Write(BranchMessage(1, 2, 0, base + 2, {wrong, r[3]}));
     // The branch guessing right: verified now, in epoch 1.
-    auto branch = s.Exchange(BranchMessage(1, 3, base + 2, {r[2], r[3], r[4], r[5]}));
+    auto branch = s.Exchange(BranchMessage(1, 3, 0, base + 2, {r[2], r[3], r[4], r[5]}));
     REQUIRE(ErrorCode(branch) == absl::StatusCode::kOk);
     REQUIRE(branch->has_verdict());
     CHECK(branch->verdict().epoch() == 1);
@@ -89,7 +91,7 @@ TEST_CASE("tandem-cloud: a correction branch is verified only in the state it wa
     CHECK(branch->verdict().status() == v1::VERDICT_STATUS_ALL_ACCEPTED);
     CHECK(branch->verdict().n_accepted() == 3);
     // The same branch again no longer applies (a chunk of epoch 1 came).
-    s.stream->Write(BranchMessage(1, 4, base + 2, {r[2], r[3]}));
+    s.stream->Write(BranchMessage(1, 4, 0, base + 2, {r[2], r[3]}));
     // The next chunk continues after the branch: the only reply is its own.
     auto next = s.Exchange(DraftMessage(1, 5, base + 6, {r[6], r[7]}, 0));
     REQUIRE(ErrorCode(next) == absl::StatusCode::kOk);
@@ -98,11 +100,38 @@ TEST_CASE("tandem-cloud: a correction branch is verified only in the state it wa
     CHECK(next->verdict().status() == v1::VERDICT_STATUS_ALL_ACCEPTED);
     CHECK(next->verdict().n_accepted() == 2);
   }
+  SECTION("a branch of a branch is taken only on its parent's path") {
+    RawSession s(testing::Address(*cloud));
+    REQUIRE(ErrorCode(s.Exchange(PipelinedOpen(tokenizer, *prompt))) == absl::StatusCode::kOk);
+    const int32_t wrong1 = (r[1] + 1) % vocab, wrong3 = (r[3] + 1) % vocab;
+    s.stream->Write(DraftMessage(0, 0, base, {r[0], wrong1}, 0));  // rejected at base + 1
+    // Branch B (seq 1) guesses the correction r1; its own second draft is wrong.
+    s.stream->Write(BranchMessage(1, 1, 0, base + 1, {r[1], r[2], wrong3}));
+    // Two branches of the rejection inside B: one naming the wrong parent.
+    s.stream->Write(BranchMessage(2, 2, 0, base + 3, {r[3], r[4]}));
+    s.stream->Write(BranchMessage(2, 3, 1, base + 3, {r[3], r[4], r[5]}));
+    auto first = s.Next();
+    REQUIRE(ErrorCode(first) == absl::StatusCode::kOk);
+    CHECK(first->verdict().seq() == 0);
+    CHECK(first->verdict().token() == r[1]);
+    auto in_b = s.Next();
+    REQUIRE(ErrorCode(in_b) == absl::StatusCode::kOk);
+    CHECK(in_b->verdict().seq() == 1);
+    CHECK(in_b->verdict().status() == v1::VERDICT_STATUS_REJECTED);
+    CHECK(in_b->verdict().n_accepted() == 1);
+    CHECK(in_b->verdict().token() == r[3]);
+    auto in_s = s.Next();  // seq 2 was dropped: the next verdict is seq 3's
+    REQUIRE(ErrorCode(in_s) == absl::StatusCode::kOk);
+    CHECK(in_s->verdict().seq() == 3);
+    CHECK(in_s->verdict().epoch() == 2);
+    CHECK(in_s->verdict().status() == v1::VERDICT_STATUS_ALL_ACCEPTED);
+    CHECK(in_s->verdict().n_accepted() == 2);
+  }
   SECTION("a branch in a synchronous session is refused") {
     RawSession s(testing::Address(*cloud));
     REQUIRE(ErrorCode(s.Exchange(testing::OpenMessage(tokenizer, *prompt))) ==
             absl::StatusCode::kOk);
-    auto reply = s.Exchange(BranchMessage(1, 0, base, {r[0], r[1]}));
+    auto reply = s.Exchange(BranchMessage(1, 0, 0, base, {r[0], r[1]}));
     REQUIRE(ErrorCode(reply) == absl::StatusCode::kInvalidArgument);
     CHECK_THAT(reply->error().message(), Catch::Contains("pipelined"));
   }
@@ -112,7 +141,7 @@ TEST_CASE("tandem-cloud: a correction branch is verified only in the state it wa
     auto rejected = s.Exchange(DraftMessage(0, 0, base, {(r[0] + 1) % vocab}, 0));
     REQUIRE(ErrorCode(rejected) == absl::StatusCode::kOk);
     REQUIRE(rejected->has_verdict());
-    v1::EdgeMessage malformed = BranchMessage(1, 1, base, {rejected->verdict().token()});
+    v1::EdgeMessage malformed = BranchMessage(1, 1, 0, base, {rejected->verdict().token()});
     auto reply = s.Exchange(malformed);  // the root alone: no drafted token
     REQUIRE(ErrorCode(reply) == absl::StatusCode::kInvalidArgument);
     CHECK_THAT(reply->error().message(), Catch::Contains("correction branch"));

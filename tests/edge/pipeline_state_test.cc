@@ -141,10 +141,11 @@ DraftedToken Guessing(int32_t id, std::vector<int32_t> runner_ups, std::vector<f
   return t;
 }
 
-CorrectionBranch Branch(const BranchTarget& target, std::vector<int32_t> ids) {
-  CorrectionBranch branch{target.position, target.root, {}};
-  for (int32_t id : ids) branch.drafted.push_back(Token(id));
-  return branch;
+std::vector<DraftedToken> Drafts(std::vector<DraftedToken> tokens) { return tokens; }
+std::vector<DraftedToken> Drafts(const std::vector<int32_t>& ids) {
+  std::vector<DraftedToken> tokens;
+  for (int32_t id : ids) tokens.push_back(Token(id));
+  return tokens;
 }
 
 TEST_CASE("PipelineState: branch targets are in-flight tokens scored alpha^k q(root)",
@@ -162,10 +163,11 @@ TEST_CASE("PipelineState: branch targets are in-flight tokens scored alpha^k q(r
   CHECK(first->position == 2);
   CHECK(first->root == 20);
   CHECK(first->sequence == std::vector<int32_t>{1, 2, 20});
-  const wire::DraftChunk sent = state.TakeBranch(Branch(*first, {40, 41}));
+  const wire::DraftChunk sent = state.TakeBranch(*first, Drafts(std::vector<int32_t>{40, 41}));
   CHECK(sent.branch);
   CHECK(sent.epoch == 1);  // the epoch a rejection at position 2 opens
   CHECK(sent.seq == 1);    // branches take seq numbers like chunks
+  CHECK(sent.parent_seq == 0);
   CHECK(sent.base_position == 2);
   CHECK(sent.n_prefix == 1);
   CHECK(sent.tokens == std::vector<int32_t>{20, 40, 41});
@@ -175,7 +177,7 @@ TEST_CASE("PipelineState: branch targets are in-flight tokens scored alpha^k q(r
   CHECK(second->root == 30);
   CHECK(second->sequence == std::vector<int32_t>{1, 2, 10, 30});
   // With one root per token, only position 3's first runner-up is left.
-  state.TakeBranch(Branch(*second, {42}));
+  state.TakeBranch(*second, Drafts(std::vector<int32_t>{42}));
   CHECK_FALSE(state.NextBranchTarget(1, 0.7).has_value());
   CHECK(state.ahead() == 2);  // branches are not in flight until taken
 }
@@ -185,9 +187,11 @@ TEST_CASE("PipelineState: a rejection whose correction was sent as a branch cont
   PipelineState state(Options(2, 2, 8), {1});
   state.AddDrafted(Guessing(10, {20}, {0.3f}));
   state.AddDrafted(Guessing(11, {30}, {0.3f}));
-  state.TakeChunk();                                                    // seq 0, positions 1-2
-  state.TakeBranch(Branch(*state.NextBranchTarget(1, 0.7), {50, 51}));  // seq 1: pos 1, root 20
-  state.TakeBranch(Branch(*state.NextBranchTarget(1, 0.7), {60}));      // seq 2: pos 2, root 30
+  state.TakeChunk();  // seq 0, positions 1-2
+  state.TakeBranch(*state.NextBranchTarget(1, 0.7),
+                   Drafts(std::vector<int32_t>{50, 51}));  // seq 1: pos 1, root 20
+  state.TakeBranch(*state.NextBranchTarget(1, 0.7),
+                   Drafts(std::vector<int32_t>{60}));  // seq 2: pos 2, root 30
   state.AddDrafted(Token(12));
   state.TakeChunk();  // seq 3, epoch 0: will be flushed
 
@@ -225,6 +229,48 @@ TEST_CASE("PipelineState: a rejection whose correction was sent as a branch cont
     REQUIRE(accepted_first.ok());
     CHECK(state.CommitCorrection(30));  // branch seq 2 (position 2, root 30)
     CHECK(state.SpeculativeSequence() == std::vector<int32_t>{1, 10, 30, 60});
+  }
+}
+
+TEST_CASE("PipelineState: a branch of a branch is followed only on its parent's path",
+          "[edge][pipeline]") {
+  PipelineState state(Options(2, 2, 8), {1});
+  state.AddDrafted(Guessing(10, {20}, {0.5f}));
+  state.TakeChunk();  // seq 0: position 1
+  const BranchTarget b_target = *state.NextBranchTarget(1, 0.7);
+  CHECK(b_target.root == 20);
+  // Branch B (seq 1) at position 1, root 20; its first draft guesses 21 -> 31.
+  state.TakeBranch(b_target, Drafts({Guessing(30, {31}, {0.4f}), Token(32)}));
+  // The next best target is inside B: score 0.5 * 0.4, parent B, epoch 2.
+  const std::optional<BranchTarget> s_target = state.NextBranchTarget(1, 0.7);
+  REQUIRE(s_target.has_value());
+  CHECK(s_target->parent_seq == 1);
+  CHECK(s_target->epoch == 2);
+  CHECK(s_target->position == 2);
+  CHECK(s_target->root == 31);
+  CHECK(s_target->score == Approx(0.2));
+  CHECK(s_target->sequence == std::vector<int32_t>{1, 20, 31});
+  const wire::DraftChunk s_chunk = state.TakeBranch(*s_target, Drafts(std::vector<int32_t>{40}));
+  CHECK(s_chunk.parent_seq == 1);
+  CHECK(s_chunk.epoch == 2);
+
+  SECTION("rejections matching B, then S, follow both") {
+    REQUIRE(state.Apply(Verdict(0, 0, 0, true)).ok());
+    CHECK(state.CommitCorrection(20));                  // B in flight, S kept
+    REQUIRE(state.Apply(Verdict(1, 1, 0, true)).ok());  // B's first draft (30) rejected
+    CHECK(state.CommitCorrection(31));                  // S (seq 2) in flight
+    CHECK(state.SpeculativeSequence() == std::vector<int32_t>{1, 20, 31, 40});
+    CHECK(state.Apply(Verdict(2, 2, 1, false)).ok());
+    CHECK(state.committed() == std::vector<int32_t>{1, 20, 31, 40});
+  }
+  SECTION("a rejection elsewhere rules out B and S") {
+    REQUIRE(state.Apply(Verdict(0, 0, 0, true)).ok());
+    CHECK_FALSE(state.CommitCorrection(25));
+    CHECK_FALSE(state.NextBranchTarget(1, 0.7).has_value());
+  }
+  SECTION("acceptance of the token B replaces rules out B and S") {
+    REQUIRE(state.Apply(Verdict(0, 0, 1, false)).ok());
+    CHECK_FALSE(state.NextBranchTarget(1, 0.0).has_value());
   }
 }
 
