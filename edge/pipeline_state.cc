@@ -63,6 +63,7 @@ absl::StatusOr<PipelineState::Outcome> PipelineState::Apply(const wire::ChunkVer
   }
   InFlight chunk = std::move(in_flight_.front());
   in_flight_.pop_front();
+  outcome.branch = chunk.branch;
   outcome.verified_drafts = static_cast<int64_t>(chunk.drafted.size());
   if (verdict.n_accepted > chunk.drafted.size()) {
     return absl::InvalidArgumentError(absl::StrCat("verdict accepts ", verdict.n_accepted, " of ",
@@ -110,7 +111,8 @@ bool PipelineState::CommitCorrection(int32_t token) {
     sent_branches_.clear();
     return false;
   }
-  in_flight_.push_back({taken->seq, epoch_, position + 1, std::move(taken->branch.drafted)});
+  in_flight_.push_back(
+      {taken->seq, epoch_, position + 1, std::move(taken->branch.drafted), /*branch=*/true});
   sent_branches_.erase(taken);
   PruneBranches();  // keeps the taken branch's own branches
   return true;
@@ -131,6 +133,7 @@ void PipelineState::PruneBranches() {
 std::optional<BranchTarget> PipelineState::NextBranchTarget(int roots, double alpha,
                                                             double min_score) const {
   std::optional<BranchTarget> best;
+  if (static_cast<int>(sent_branches_.size()) >= options_.max_outstanding_branches) return best;
   // Offers the runner-ups of `token` (at `position` after `sequence`, in
   // chunk or branch `parent`) if they beat the best so far.
   auto consider = [&](const DraftedToken& token, uint32_t parent, uint32_t epoch,

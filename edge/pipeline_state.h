@@ -38,6 +38,9 @@ struct PipelineOptions {
   int chunk_tokens = 4;  // gamma: drafted tokens per chunk
   int min_chunk = 1;     // a chunk may be cut this short when the cloud idles
   int draft_ahead = 16;  // D: drafted tokens beyond the last verdict, at most
+  // Correction branches sent and not yet ruled out, at most: bounds the
+  // edge's memory and uplink bytes while a stalled link delays verdicts.
+  int max_outstanding_branches = 64;
 };
 
 // Bookkeeping of the asynchronous pipeline on the edge (design §6), free of
@@ -81,6 +84,7 @@ class PipelineState {
 
   struct Outcome {
     bool stale = false;                    // an older epoch's verdict: ignored
+    bool branch = false;                   // the verdict of a correction branch followed
     std::vector<int32_t> committed;        // newly verified drafted tokens
     std::optional<DraftedToken> rejected;  // the rejected draft, if any
     int64_t rejected_position = -1;
@@ -107,7 +111,8 @@ class PipelineState {
   // r: scored alpha^k * q(r), with the draft's q(r) standing in for
   // P(reject) * P(correction = r | reject) (q(x) + sum_r q(r) <= 1). Within
   // a sent branch the score is that branch's times the same product.
-  // Branches scored below `min_score` are not worth their bytes.
+  // Branches scored below `min_score` are not worth their bytes; nothing
+  // either while max_outstanding_branches are outstanding.
   std::optional<BranchTarget> NextBranchTarget(int roots, double alpha,
                                                double min_score = 0.0) const;
   // Records the branch drafted for `target` as sent and returns its chunk:
@@ -127,6 +132,7 @@ class PipelineState {
     uint32_t epoch;
     uint32_t base_position;
     std::vector<DraftedToken> drafted;
+    bool branch = false;  // a correction branch the cloud took
   };
 
   struct SentBranch {

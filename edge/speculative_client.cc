@@ -623,7 +623,10 @@ absl::Status SpeculativeClient::ApplyPipelined(const v1::CloudMessage& received,
   ++stats_.rounds;
   stats_.draft_tokens += outcome.verified_drafts;
   CountPositions(static_cast<int>(outcome.committed.size()), outcome.rejected.has_value());
-  if (controller_) {
+  // The controller models the chunks its gamma and D shape: a branch's
+  // verdict (its size, its acceptance after a surprising root, the cloud's
+  // time on it) says nothing about those.
+  if (controller_ && !outcome.branch) {
     // Edge work for this chunk besides drafting: its send (accumulated since
     // the last verdict, spread over the chunks sent) and this verdict.
     chunk_overhead_ += absl::Now() - apply_start;

@@ -182,6 +182,22 @@ TEST_CASE("PipelineState: branch targets are in-flight tokens scored alpha^k q(r
   CHECK(state.ahead() == 2);  // branches are not in flight until taken
 }
 
+TEST_CASE("PipelineState: outstanding branches are capped", "[edge][pipeline]") {
+  PipelineOptions options = Options(4, 4, 8);
+  options.max_outstanding_branches = 2;
+  PipelineState state(options, {1});
+  for (int32_t id = 10; id < 14; ++id) state.AddDrafted(Guessing(id, {id + 10}, {0.3f}));
+  state.TakeChunk();
+  state.TakeBranch(*state.NextBranchTarget(1, 0.7), Drafts(std::vector<int32_t>{50}));
+  state.TakeBranch(*state.NextBranchTarget(1, 0.7), Drafts(std::vector<int32_t>{51}));
+  CHECK_FALSE(state.NextBranchTarget(1, 0.7).has_value());  // two more candidates remain
+  REQUIRE(state.Apply(Verdict(0, 0, 0, true)).ok());        // rules both out
+  CHECK_FALSE(state.CommitCorrection(99));
+  state.AddDrafted(Guessing(60, {70}, {0.3f}));
+  state.TakeChunk();
+  CHECK(state.NextBranchTarget(1, 0.7).has_value());
+}
+
 TEST_CASE("PipelineState: a rejection whose correction was sent as a branch continues in it",
           "[edge][pipeline]") {
   PipelineState state(Options(2, 2, 8), {1});
@@ -206,6 +222,7 @@ TEST_CASE("PipelineState: a rejection whose correction was sent as a branch cont
     CHECK_FALSE(state.Apply(Verdict(1, 0, 2, false)).ok());  // not the branch's seq
     auto branch = state.Apply(Verdict(1, 1, 2, false));
     REQUIRE(branch.ok());
+    CHECK(branch->branch);
     CHECK(branch->committed == std::vector<int32_t>{50, 51});
     // Drafting goes on after the branch, with no prefix to resend.
     state.AddDrafted(Token(70));
