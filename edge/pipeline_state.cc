@@ -33,14 +33,15 @@ bool PipelineState::ShouldSend(bool no_more_drafts) const {
   return in_flight_.empty() && open >= options_.min_chunk;
 }
 
-wire::DraftChunk PipelineState::TakeChunk() {
+wire::DraftChunk PipelineState::TakeChunk(int64_t sent_at_us) {
   ABSL_CHECK(!open_chunk_.empty() || !unsent_prefix_.empty());
   uint32_t base_position = static_cast<uint32_t>(committed_.size() - unsent_prefix_.size());
   for (const InFlight& f : in_flight_) base_position += static_cast<uint32_t>(f.drafted.size());
   wire::DraftChunk chunk =
       MakeDraftChunk(epoch_, next_seq_++, base_position, unsent_prefix_, open_chunk_);
-  in_flight_.push_back(
-      {chunk.seq, chunk.epoch, chunk.base_position + chunk.n_prefix, std::move(open_chunk_)});
+  chunk.sent_at_us = sent_at_us;
+  in_flight_.push_back({chunk.seq, chunk.epoch, chunk.base_position + chunk.n_prefix,
+                        std::move(open_chunk_), /*branch=*/false, sent_at_us});
   open_chunk_.clear();
   unsent_prefix_.clear();
   return chunk;
@@ -111,8 +112,8 @@ bool PipelineState::CommitCorrection(int32_t token) {
     sent_branches_.clear();
     return false;
   }
-  in_flight_.push_back(
-      {taken->seq, epoch_, position + 1, std::move(taken->branch.drafted), /*branch=*/true});
+  in_flight_.push_back({taken->seq, epoch_, position + 1, std::move(taken->branch.drafted),
+                        /*branch=*/true, taken->sent_at_us});
   sent_branches_.erase(taken);
   PruneBranches();  // keeps the taken branch's own branches
   return true;
@@ -131,11 +132,18 @@ void PipelineState::PruneBranches() {
 }
 
 std::optional<BranchTarget> PipelineState::NextBranchTarget(int roots, double alpha,
-                                                            double min_score) const {
+                                                            double min_score, int64_t now_us,
+                                                            int64_t rtt_us) const {
   std::optional<BranchTarget> best;
   if (static_cast<int>(sent_branches_.size()) >= options_.max_outstanding_branches) return best;
   // Offers the runner-ups of `token` (at `position` after `sequence`, in
   // chunk or branch `parent`) if they beat the best so far.
+  // The share of a round trip a branch of a chunk sent at `sent_at_us` saves.
+  auto urgency = [&](int64_t sent_at_us) {
+    if (rtt_us <= 0) return 1.0;
+    return std::max(0.0,
+                    1.0 - static_cast<double>(now_us - sent_at_us) / static_cast<double>(rtt_us));
+  };
   auto consider = [&](const DraftedToken& token, uint32_t parent, uint32_t epoch,
                       const std::vector<int32_t>& sequence, double reach) {
     const uint32_t position = static_cast<uint32_t>(sequence.size());
@@ -145,7 +153,7 @@ std::optional<BranchTarget> PipelineState::NextBranchTarget(int roots, double al
                            ? static_cast<double>(token.runner_up_probs[r])
                            : 1.0 / static_cast<double>(r + 2);
       const double score = reach * q;
-      if (score < min_score || (best && score <= best->score)) continue;
+      if (score <= 0 || score < min_score || (best && score <= best->score)) continue;
       const int32_t root = token.runner_ups[r];
       const bool sent =
           std::any_of(sent_branches_.begin(), sent_branches_.end(), [&](const SentBranch& b) {
@@ -161,7 +169,7 @@ std::optional<BranchTarget> PipelineState::NextBranchTarget(int roots, double al
   for (const InFlight& chunk : in_flight_) {
     if (chunk.epoch != epoch_) continue;
     for (const DraftedToken& token : chunk.drafted) {
-      consider(token, chunk.seq, chunk.epoch, sequence, reach);
+      consider(token, chunk.seq, chunk.epoch, sequence, reach * urgency(chunk.sent_at_us));
       sequence.push_back(token.id);
       reach *= alpha;
     }
@@ -170,7 +178,7 @@ std::optional<BranchTarget> PipelineState::NextBranchTarget(int roots, double al
     std::vector<int32_t> path = b.sequence;
     double within = b.score;
     for (const DraftedToken& token : b.branch.drafted) {
-      consider(token, b.seq, b.epoch, path, within);
+      consider(token, b.seq, b.epoch, path, within * urgency(b.sent_at_us));
       path.push_back(token.id);
       within *= alpha;
     }
@@ -179,13 +187,14 @@ std::optional<BranchTarget> PipelineState::NextBranchTarget(int roots, double al
 }
 
 wire::DraftChunk PipelineState::TakeBranch(const BranchTarget& target,
-                                           std::vector<DraftedToken> drafted) {
+                                           std::vector<DraftedToken> drafted, int64_t sent_at_us) {
   ABSL_CHECK(!drafted.empty());
   wire::DraftChunk chunk =
       MakeDraftChunk(target.epoch, next_seq_++, target.position, {target.root}, drafted);
   chunk.branch = true;
   chunk.parent_seq = target.parent_seq;
-  sent_branches_.push_back({chunk.seq, target.parent_seq, target.epoch, target.score,
+  chunk.sent_at_us = sent_at_us;
+  sent_branches_.push_back({chunk.seq, target.parent_seq, target.epoch, target.score, sent_at_us,
                             target.sequence,
                             CorrectionBranch{target.position, target.root, std::move(drafted)}});
   return chunk;

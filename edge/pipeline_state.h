@@ -80,7 +80,8 @@ class PipelineState {
   // Moves the open chunk (plus any unsent committed prefix) in flight and
   // returns what to send. Precondition: the open chunk or the prefix is
   // non-empty.
-  wire::DraftChunk TakeChunk();
+  // `sent_at_us` (the caller's clock) is kept for branch scoring.
+  wire::DraftChunk TakeChunk(int64_t sent_at_us = 0);
 
   struct Outcome {
     bool stale = false;                    // an older epoch's verdict: ignored
@@ -111,13 +112,19 @@ class PipelineState {
   // r: scored alpha^k * q(r), with the draft's q(r) standing in for
   // P(reject) * P(correction = r | reject) (q(x) + sum_r q(r) <= 1). Within
   // a sent branch the score is that branch's times the same product.
+  // With `rtt_us` > 0 the score is also weighted by the share of a round
+  // trip the branch can still save: a rejection in a chunk sent at t shows on
+  // the cloud at t + RTT/2 and, without a branch, its correction arrives at
+  // t + 3 RTT/2; a branch sent at `now_us` arrives at now + RTT/2, saving
+  // RTT - (now - t) (Within a branch: t is that branch's send time.)
   // Branches scored below `min_score` are not worth their bytes; nothing
   // either while max_outstanding_branches are outstanding.
-  std::optional<BranchTarget> NextBranchTarget(int roots, double alpha,
-                                               double min_score = 0.0) const;
+  std::optional<BranchTarget> NextBranchTarget(int roots, double alpha, double min_score = 0.0,
+                                               int64_t now_us = 0, int64_t rtt_us = 0) const;
   // Records the branch drafted for `target` as sent and returns its chunk:
   // the target's epoch and parent, the next seq, the root as prefix.
-  wire::DraftChunk TakeBranch(const BranchTarget& target, std::vector<DraftedToken> drafted);
+  wire::DraftChunk TakeBranch(const BranchTarget& target, std::vector<DraftedToken> drafted,
+                              int64_t sent_at_us = 0);
 
   // The adaptive controller changes gamma and D between verdicts.
   void set_options(const PipelineOptions& options) { options_ = options; }
@@ -132,7 +139,8 @@ class PipelineState {
     uint32_t epoch;
     uint32_t base_position;
     std::vector<DraftedToken> drafted;
-    bool branch = false;  // a correction branch the cloud took
+    bool branch = false;     // a correction branch the cloud took
+    int64_t sent_at_us = 0;  // TakeChunk's / TakeBranch's
   };
 
   struct SentBranch {
@@ -140,6 +148,7 @@ class PipelineState {
     uint32_t parent_seq;
     uint32_t epoch;
     double score;
+    int64_t sent_at_us;
     std::vector<int32_t> sequence;  // before its position, then its root
     CorrectionBranch branch;
   };

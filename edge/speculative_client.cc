@@ -425,8 +425,13 @@ absl::StatusOr<bool> SpeculativeClient::GrowBranch(PipelineState& state,
   const double alpha = stats_.draft_tokens >= 10 ? static_cast<double>(stats_.accepted_tokens) /
                                                        static_cast<double>(stats_.draft_tokens)
                                                  : 0.7;
+  // RTT: the running mean of the verdicts' samples (the Open exchange's
+  // before any).
+  const absl::Duration rtt =
+      stats_.rtt_samples > 0 ? stats_.rtt_total / stats_.rtt_samples : open_rtt_;
   std::optional<BranchTarget> target =
-      state.NextBranchTarget(options_.branches, alpha, options_.branch_min_score);
+      state.NextBranchTarget(options_.branches, alpha, options_.branch_min_score, NowMicros(),
+                             absl::ToInt64Microseconds(rtt));
   if (!target) return false;
   // The cloud holds the root and the drafts in its context (less a margin
   // for the token after them), and takes at most cloud_max_draft_ drafts.
@@ -453,8 +458,7 @@ absl::StatusOr<bool> SpeculativeClient::GrowBranch(PipelineState& state,
   stats_.branch_draft_time += absl::Now() - start;
   ++stats_.branches_sent;
   stats_.branch_draft_tokens += length;
-  wire::DraftChunk chunk = state.TakeBranch(*target, std::move(drafted));
-  chunk.sent_at_us = NowMicros();
+  wire::DraftChunk chunk = state.TakeBranch(*target, std::move(drafted), NowMicros());
   v1::EdgeMessage message;
   wire::EncodeDraft(chunk, options_.verification, options_.sampling.greedy(), options_.compression,
                     message.mutable_draft());
@@ -537,8 +541,7 @@ absl::Status SpeculativeClient::RunPipelined() {
     if (state.ShouldSend(/*no_more_drafts=*/!more_drafts)) {
       stats_.in_flight_sum += state.in_flight_chunks();
       stats_.gamma_sum += state.options().chunk_tokens;
-      wire::DraftChunk chunk = state.TakeChunk();
-      chunk.sent_at_us = NowMicros();
+      wire::DraftChunk chunk = state.TakeChunk(NowMicros());
       stats_.sent_draft_tokens += static_cast<int64_t>(chunk.n_draft());
       ++stats_.chunks;
       const absl::Time send_start = absl::Now();

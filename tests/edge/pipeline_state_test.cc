@@ -182,6 +182,27 @@ TEST_CASE("PipelineState: branch targets are in-flight tokens scored alpha^k q(r
   CHECK(state.ahead() == 2);  // branches are not in flight until taken
 }
 
+TEST_CASE("PipelineState: a branch is weighted by the share of a round trip it can still save",
+          "[edge][pipeline]") {
+  PipelineState state(Options(1, 1, 8), {1});
+  state.AddDrafted(Guessing(10, {20}, {0.4f}));
+  state.TakeChunk(/*sent_at_us=*/1000);  // seq 0
+  state.AddDrafted(Guessing(11, {21}, {0.4f}));
+  state.TakeChunk(/*sent_at_us=*/40000);  // seq 1
+  // RTT 50 ms, now 45 ms: seq 0 (age 44 ms) can save 12% of a round trip,
+  // seq 1 (age 5 ms) 90%: 0.4 * 0.12 < 0.7 * 0.4 * 0.9.
+  std::optional<BranchTarget> target = state.NextBranchTarget(1, 0.7, 0.0, 45000, 50000);
+  REQUIRE(target.has_value());
+  CHECK(target->parent_seq == 1);
+  CHECK(target->score == Approx(0.7 * 0.4 * 0.9));
+  // At 52 ms seq 0 can save nothing: only seq 1 is offered, then nothing.
+  state.TakeBranch(*state.NextBranchTarget(1, 0.7, 0.0, 52000, 50000),
+                   Drafts(std::vector<int32_t>{30}), 52000);
+  CHECK_FALSE(state.NextBranchTarget(1, 0.7, 0.0, 52000, 50000).has_value());
+  // Without an RTT the age does not count.
+  CHECK(state.NextBranchTarget(1, 0.7, 0.0).has_value());
+}
+
 TEST_CASE("PipelineState: outstanding branches are capped", "[edge][pipeline]") {
   PipelineOptions options = Options(4, 4, 8);
   options.max_outstanding_branches = 2;
