@@ -87,7 +87,6 @@ absl::StatusOr<PipelineState::Outcome> PipelineState::Apply(const wire::ChunkVer
   outcome.rejected = std::move(chunk.drafted[verdict.n_accepted]);
   outcome.rejected_position = static_cast<int64_t>(committed_.size());
   rejected_seq_ = chunk.seq;
-  rejected_position_ = static_cast<uint32_t>(committed_.size());
   outcome.wasted_tokens = static_cast<int64_t>(chunk.drafted.size() - verdict.n_accepted);
   for (const InFlight& later : in_flight_) {
     outcome.wasted_tokens += static_cast<int64_t>(later.drafted.size());
@@ -104,8 +103,8 @@ bool PipelineState::CommitCorrection(int32_t token) {
   const uint32_t position = static_cast<uint32_t>(committed_.size());
   committed_.push_back(token);
   auto taken = std::find_if(sent_branches_.begin(), sent_branches_.end(), [&](const SentBranch& b) {
-    return b.parent_seq == rejected_seq_ && b.branch.position == rejected_position_ &&
-           b.branch.position == position && b.branch.root == token && b.epoch == epoch_;
+    return b.parent_seq == rejected_seq_ && b.branch.position == position &&
+           b.branch.root == token && b.epoch == epoch_;
   });
   if (taken == sent_branches_.end()) {
     unsent_prefix_.push_back(token);
@@ -134,25 +133,28 @@ void PipelineState::PruneBranches() {
 std::optional<BranchTarget> PipelineState::NextBranchTarget(int roots, double alpha,
                                                             double min_score, int64_t now_us,
                                                             int64_t rtt_us) const {
-  std::optional<BranchTarget> best;
-  if (static_cast<int>(sent_branches_.size()) >= options_.max_outstanding_branches) return best;
-  // Offers the runner-ups of `token` (at `position` after `sequence`, in
-  // chunk or branch `parent`) if they beat the best so far.
+  if (static_cast<int>(sent_branches_.size()) >= options_.max_outstanding_branches) {
+    return std::nullopt;
+  }
   // The share of a round trip a branch of a chunk sent at `sent_at_us` saves.
   auto urgency = [&](int64_t sent_at_us) {
     if (rtt_us <= 0) return 1.0;
     return std::max(0.0,
                     1.0 - static_cast<double>(now_us - sent_at_us) / static_cast<double>(rtt_us));
   };
-  auto consider = [&](const DraftedToken& token, uint32_t parent, uint32_t epoch,
-                      const std::vector<int32_t>& sequence, double reach) {
-    const uint32_t position = static_cast<uint32_t>(sequence.size());
+  // The best candidate so far; its sequence is built once, at the end:
+  // `within` is the sent branch it grows from (null: the chunks in flight),
+  // `offset` how many of that path's drafted tokens precede it.
+  std::optional<BranchTarget> best;
+  const SentBranch* best_within = nullptr;
+  size_t best_offset = 0;
+  // Offers the runner-ups of `token` (at `position`, in chunk or branch
+  // `parent`) if they beat the best so far.
+  auto consider = [&](const DraftedToken& token, uint32_t parent, uint32_t epoch, uint32_t position,
+                      double reach, const SentBranch* within, size_t offset) {
     const size_t n = std::min<size_t>(token.runner_ups.size(), std::max(0, roots));
     for (size_t r = 0; r < n; ++r) {
-      const double q = r < token.runner_up_probs.size()
-                           ? static_cast<double>(token.runner_up_probs[r])
-                           : 1.0 / static_cast<double>(r + 2);
-      const double score = reach * q;
+      const double score = reach * static_cast<double>(token.runner_up_probs[r]);
       if (score <= 0 || score < min_score || (best && score <= best->score)) continue;
       const int32_t root = token.runner_ups[r];
       const bool sent =
@@ -160,29 +162,46 @@ std::optional<BranchTarget> PipelineState::NextBranchTarget(int roots, double al
             return b.parent_seq == parent && b.branch.position == position && b.branch.root == root;
           });
       if (sent) continue;
-      best = BranchTarget{parent, epoch + 1, position, root, score, sequence};
-      best->sequence.push_back(root);
+      best = BranchTarget{parent, epoch + 1, position, root, score, {}};
+      best_within = within;
+      best_offset = offset;
     }
   };
-  std::vector<int32_t> sequence = committed_;
+  uint32_t position = static_cast<uint32_t>(committed_.size());
+  size_t offset = 0;
   double reach = 1.0;  // alpha^k
   for (const InFlight& chunk : in_flight_) {
-    if (chunk.epoch != epoch_) continue;
     for (const DraftedToken& token : chunk.drafted) {
-      consider(token, chunk.seq, chunk.epoch, sequence, reach * urgency(chunk.sent_at_us));
-      sequence.push_back(token.id);
+      consider(token, chunk.seq, chunk.epoch, position++, reach * urgency(chunk.sent_at_us),
+               nullptr, offset++);
       reach *= alpha;
     }
   }
   for (const SentBranch& b : sent_branches_) {
-    std::vector<int32_t> path = b.sequence;
     double within = b.score;
-    for (const DraftedToken& token : b.branch.drafted) {
-      consider(token, b.seq, b.epoch, path, within * urgency(b.sent_at_us));
-      path.push_back(token.id);
+    for (size_t i = 0; i < b.branch.drafted.size(); ++i) {
+      consider(b.branch.drafted[i], b.seq, b.epoch,
+               b.branch.position + 1 + static_cast<uint32_t>(i), within * urgency(b.sent_at_us), &b,
+               i);
       within *= alpha;
     }
   }
+  if (!best) return best;
+  if (best_within == nullptr) {
+    best->sequence = committed_;
+    for (const InFlight& chunk : in_flight_) {
+      for (const DraftedToken& token : chunk.drafted) {
+        if (best->sequence.size() == best->position) break;
+        best->sequence.push_back(token.id);
+      }
+    }
+  } else {
+    best->sequence = best_within->sequence;
+    for (size_t i = 0; i < best_offset; ++i) {
+      best->sequence.push_back(best_within->branch.drafted[i].id);
+    }
+  }
+  best->sequence.push_back(best->root);
   return best;
 }
 

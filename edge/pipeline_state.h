@@ -112,6 +112,7 @@ class PipelineState {
   // r: scored alpha^k * q(r), with the draft's q(r) standing in for
   // P(reject) * P(correction = r | reject) (q(x) + sum_r q(r) <= 1). Within
   // a sent branch the score is that branch's times the same product.
+  // DraftedToken::runner_up_probs must hold one entry per runner-up.
   // With `rtt_us` > 0 the score is also weighted by the share of a round
   // trip the branch can still save: a rejection in a chunk sent at t shows on
   // the cloud at t + RTT/2 and, without a branch, its correction arrives at
@@ -158,9 +159,8 @@ class PipelineState {
 
   PipelineOptions options_;
   std::vector<SentBranch> sent_branches_;
-  // The chunk whose rejection awaits CommitCorrection, and where.
+  // The chunk whose rejection awaits CommitCorrection (at committed_.size()).
   uint32_t rejected_seq_ = 0;
-  uint32_t rejected_position_ = 0;
   std::vector<int32_t> committed_;      // prompt + verified tokens
   std::vector<int32_t> unsent_prefix_;  // committed, not yet sent to the cloud
   std::deque<InFlight> in_flight_;
