@@ -2,15 +2,17 @@
 // fixed chunk size, per link profile, in one run.
 //
 // For each profile (the linkem presets, and a drifting link whose RTT and
-// bandwidth change every few seconds) and each configuration -- adaptive
+// bandwidth change every 300 ms) and each configuration -- adaptive
 // (gamma in [1, 8], D <= 64) and fixed gamma in {1, 2, 3, 4, 6, 8} with D in
 // {2 gamma, 8 gamma} (the better D kept: "D tuned") -- the same prompts and
 // seeds run through a fresh tandem-linkem relay (so a drifting schedule
-// starts at 0 for every configuration) to an in-process tandem-cloud.
+// starts at 0 for every configuration) to an in-process tandem-cloud, or
+// with --cloud_port to one in its own process (bench/pinned.sh).
 // Reports tokens/s after the first token and adaptive / best fixed; with
 // --repeats=R every configuration runs R times, interleaved, and medians count.
 //
 //   tandem-adaptive-bench [--profiles=lan,metro,wan,cellular,satellite,drift]
+//   bench/pinned.sh tandem-adaptive-bench [flags]   (cloud and edge on their own cores)
 
 #include <algorithm>
 #include <fstream>
@@ -42,6 +44,9 @@ ABSL_FLAG(int, repeats, 1,
           "Measure every configuration this many times, interleaved (one pass over all "
           "configurations per repeat, so a change in machine load hits all of them alike), and "
           "compare medians.");
+ABSL_FLAG(int, cloud_port, 0,
+          "Use the tandem-cloud serving on 127.0.0.1:PORT (its own process) instead of an "
+          "in-process one; bench/pinned.sh pins the two to their own cores.");
 ABSL_FLAG(std::string, csv, "", "Append one CSV row per configuration here.");
 ABSL_FLAG(std::string, git_sha, "", "Recorded in every row.");
 
@@ -123,8 +128,9 @@ int main(int argc, char** argv) {
   tandem::model::SetComputeThreads(1);
   tandem::cloud::CloudConfig cloud_config;
   cloud_config.compute_threads = 1;
-  auto harness = tandem::bench::BenchHarness::Start(absl::GetFlag(FLAGS_draft),
-                                                    absl::GetFlag(FLAGS_target), cloud_config);
+  auto harness = tandem::bench::BenchHarness::StartOrAttach(
+      absl::GetFlag(FLAGS_draft), absl::GetFlag(FLAGS_target), cloud_config,
+      absl::GetFlag(FLAGS_cloud_port));
   if (!harness.ok()) {
     std::cerr << "error: " << harness.status().message() << "\n";
     return 1;

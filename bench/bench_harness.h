@@ -28,9 +28,18 @@ class BenchHarness {
   static absl::StatusOr<std::unique_ptr<BenchHarness>> Start(const std::string& draft_dir,
                                                              const std::string& target_dir,
                                                              cloud::CloudConfig cloud = {});
+  // The same, but against a tandem-cloud already serving on
+  // 127.0.0.1:`cloud_port` (its own process, e.g. pinned to its own core).
+  static absl::StatusOr<std::unique_ptr<BenchHarness>> Attach(const std::string& draft_dir,
+                                                              int cloud_port);
+  // Attach() if `cloud_port` is set (the benchmarks' --cloud_port), else Start().
+  static absl::StatusOr<std::unique_ptr<BenchHarness>> StartOrAttach(const std::string& draft_dir,
+                                                                     const std::string& target_dir,
+                                                                     cloud::CloudConfig cloud,
+                                                                     int cloud_port);
   ~BenchHarness();
 
-  int cloud_port() const { return cloud_->port(); }
+  int cloud_port() const { return cloud_ ? cloud_->port() : external_cloud_port_; }
   const model::Tokenizer& tokenizer() const { return *tokenizer_; }
 
   // One generation against 127.0.0.1:`port`; cloud-only decoding needs no draft.
@@ -39,10 +48,12 @@ class BenchHarness {
 
  private:
   BenchHarness() = default;
+  absl::Status LoadDraft(const std::string& draft_dir);
 
   std::unique_ptr<model::LlamaModel> draft_;
   std::unique_ptr<model::Tokenizer> tokenizer_;
-  std::unique_ptr<cloud::CloudServer> cloud_;
+  std::unique_ptr<cloud::CloudServer> cloud_;  // null when attached
+  int external_cloud_port_ = 0;
 };
 
 }  // namespace tandem::bench

@@ -1,13 +1,15 @@
 // tandem-pipeline-bench: synchronous vs pipelined speculative decoding over
 // an emulated link, measured in one run, next to the analytic prediction.
 //
-// For each RTT, tandem-cloud (in-process, 127.0.0.1:<free port>) is reached
-// through a tandem-linkem relay that adds RTT/2 each way; the edge runs the
+// For each RTT, tandem-cloud (in-process on 127.0.0.1:<free port>, or with
+// --cloud_port in its own process: bench/pinned.sh) is reached through a
+// tandem-linkem relay that adds RTT/2 each way; the edge runs the
 // same prompts and seeds with each method. Every run reports measured
 // throughput and the model's prediction (common/spec/pipeline_model.h) from
 // that run's own alpha, draft time per token, verify time per chunk and RTT.
 //
 //   tandem-pipeline-bench [--rtts=10,50,100] [--temperature=0] [--csv=FILE]
+//   bench/pinned.sh tandem-pipeline-bench [flags]   (cloud and edge on their own cores)
 
 #include <algorithm>
 #include <fstream>
@@ -41,6 +43,9 @@ ABSL_FLAG(int, branch_length, 8, "Drafted tokens per correction branch (the +br 
 ABSL_FLAG(double, branch_min_score, 0.01, "Least estimated chance of a branch (the +br rows).");
 ABSL_FLAG(std::vector<std::string>, methods, {},
           "Run only these methods, by their printed name (default: all).");
+ABSL_FLAG(int, cloud_port, 0,
+          "Use the tandem-cloud serving on 127.0.0.1:PORT (its own process) instead of an "
+          "in-process one; bench/pinned.sh pins the two to their own cores.");
 ABSL_FLAG(std::string, csv, "", "Append one CSV row per run here.");
 ABSL_FLAG(std::string, git_sha, "", "Recorded in every row.");
 
@@ -121,8 +126,9 @@ int main(int argc, char** argv) {
   tandem::model::SetComputeThreads(1);  // edge and cloud: one core each
   tandem::cloud::CloudConfig cloud_config;
   cloud_config.compute_threads = 1;
-  auto harness = tandem::bench::BenchHarness::Start(absl::GetFlag(FLAGS_draft),
-                                                    absl::GetFlag(FLAGS_target), cloud_config);
+  auto harness = tandem::bench::BenchHarness::StartOrAttach(
+      absl::GetFlag(FLAGS_draft), absl::GetFlag(FLAGS_target), cloud_config,
+      absl::GetFlag(FLAGS_cloud_port));
   if (!harness.ok()) {
     std::cerr << "error: " << harness.status().message() << "\n";
     return 1;

@@ -2,6 +2,8 @@
 # Sourced by deploy/run.sh and deploy/demo.sh: the local three-process
 # topology (tandem-cloud <- tandem-linkem <- tandem-edge) on this machine.
 #
+# After `start_cloud` (the cloud alone, pinned to core 1):
+#   $cloud_port              the port it listens on (127.0.0.1)
 # After `start_cloud_and_link LINK`:
 #   $cloud_port, $link_port  the ports the two servers listen on (127.0.0.1)
 #   $link_flags              the tandem-linkem flags used for LINK
@@ -37,14 +39,18 @@ wait_port() {
   echo "error: no port in $1:" >&2; cat "$1" >&2; return 1
 }
 
+start_cloud() {
+  $pin1 "$build/cloud/tandem-cloud" --model deploy/models/tandem-target \
+    --address 127.0.0.1:0 --threads 1 >"$work/cloud.log" 2>&1 &
+  cloud_port=$(wait_port "$work/cloud.log")
+}
+
 start_cloud_and_link() {
   case "$1" in
     lossy) link_flags=(--preset wan --loss 3%) ;;
     *) link_flags=(--preset "$1") ;;
   esac
-  $pin1 "$build/cloud/tandem-cloud" --model deploy/models/tandem-target \
-    --address 127.0.0.1:0 --threads 1 >"$work/cloud.log" 2>&1 &
-  cloud_port=$(wait_port "$work/cloud.log")
+  start_cloud
   "$build/bench/linkem/tandem-linkem" --listen 127.0.0.1:0 \
     --upstream "127.0.0.1:$cloud_port" "${link_flags[@]}" >"$work/link.log" 2>&1 &
   link_port=$(wait_port "$work/link.log")
