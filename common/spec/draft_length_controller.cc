@@ -12,6 +12,9 @@ DraftLengthController::DraftLengthController(ControllerOptions options) : option
   current_.gamma = std::clamp(options_.initial_gamma, options_.min_gamma, options_.max_gamma);
   current_.draft_ahead =
       std::clamp(options_.initial_draft_ahead, current_.gamma, options_.max_draft_ahead);
+  tested_ = std::max(0.0, options_.alpha_prior_tokens);
+  accepted_ = options_.alpha_prior * tested_;
+  estimates_.alpha = options_.alpha_prior;
 }
 
 void DraftLengthController::ObserveRtt(double seconds) {
@@ -42,9 +45,12 @@ void DraftLengthController::ObserveVerify(int tokens, double seconds) {
   sy_ = decay * sy_ + seconds;
   sxx_ = decay * sxx_ + static_cast<double>(tokens) * tokens;
   sxy_ = decay * sxy_ + tokens * seconds;
+  // sw^2 times the weighted variance of the chunk sizes.
   const double variance = sw_ * sxx_ - sx_ * sx_;
   double slope = 0;
-  if (variance > 1e-9 * sw_ * sw_) slope = std::max(0.0, (sw_ * sxy_ - sx_ * sy_) / variance);
+  if (variance >= options_.min_size_variance * sw_ * sw_ && variance > 0) {
+    slope = std::max(0.0, (sw_ * sxy_ - sx_ * sy_) / variance);
+  }
   estimates_.t_verify_per_token = slope;
   estimates_.t_verify_fixed = std::max(0.0, (sy_ - slope * sx_) / sw_);
 }

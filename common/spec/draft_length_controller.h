@@ -23,6 +23,17 @@ struct ControllerOptions {
   double near_optimal = 0.01;
   // Until this many verdicts were observed, keep the initial setting.
   int warmup_verdicts = 3;
+  // A Beta prior on the acceptance rate: `alpha_prior_tokens` pseudo-tested
+  // tokens at `alpha_prior`, decayed with the real ones. Without it one
+  // fully accepted first chunk reads as alpha ~ 1 and the controller jumps
+  // to the longest chunks and the deepest draft-ahead.
+  double alpha_prior = 0.6;
+  double alpha_prior_tokens = 4;
+  // The verify time's per-token slope is fitted only once the chunk sizes
+  // observed spread this much (weighted variance, tokens^2); before that
+  // every chunk costs the mean. Two noisy samples at sizes 1 and 2 would
+  // otherwise set the slope.
+  double min_size_variance = 1.0;
   // Until the channel is measured: moderate chunks, little draft-ahead (on a
   // fast link drafting far ahead only wastes edge work; the controller
   // raises D once it sees a long RTT).
@@ -32,7 +43,7 @@ struct ControllerOptions {
 
 // What the controller believes about the channel and the models.
 struct ChannelEstimates {
-  double alpha = 0.5;             // per-token acceptance probability
+  double alpha = 0.6;             // per-token acceptance probability
   double t_draft = 1e-3;          // s per drafted token (edge)
   double t_verify_fixed = 1e-3;   // s per chunk (cloud), fixed part
   double t_verify_per_token = 0;  // s per token in the chunk

@@ -57,6 +57,37 @@ TEST_CASE("DraftLengthController: the verify-time fit recovers t_v(n) = a + b n"
   CHECK_THAT(c.estimates().t_verify_per_token, WithinRel(0.5e-3, 1e-6));
 }
 
+TEST_CASE("DraftLengthController: chunk sizes that barely differ set no per-token slope",
+          "[spec][controller]") {
+  DraftLengthController c({});
+  // Two samples at sizes 2 and 1 (variance 0.25 tokens^2): their difference
+  // is as likely noise as a per-token cost, so every chunk costs the mean.
+  c.ObserveVerify(2, 3e-3);
+  c.ObserveVerify(1, 2e-3);
+  CHECK(c.estimates().t_verify_per_token == 0.0);
+  // The mean, decayed like an EWMA (weight 0.2): (0.8 * 3 + 2) / 1.8 ms.
+  CHECK_THAT(c.estimates().t_verify(4), WithinRel((0.8 * 3e-3 + 2e-3) / 1.8, 1e-6));
+  // Once sizes 1..8 were seen, the slope is fitted.
+  for (int n : {8, 4, 6}) c.ObserveVerify(n, 1.5e-3 + 0.5e-3 * n);
+  CHECK(c.estimates().t_verify_per_token > 0.2e-3);
+}
+
+TEST_CASE("DraftLengthController: one fully accepted first chunk is not read as alpha ~ 1",
+          "[spec][controller]") {
+  ControllerOptions options;
+  options.warmup_verdicts = 0;
+  DraftLengthController c(options);
+  c.ObserveRtt(2e-3);
+  c.ObserveDraftTime(0.4e-3);
+  c.ObserveVerify(4, 3e-3);
+  c.ObserveVerdict(4, /*rejected=*/false);
+  // The Beta prior (4 tokens at 0.6), decayed once (by 1 - 0.2 / 8), and 4
+  // accepted.
+  CHECK_THAT(c.estimates().alpha, WithinRel((0.975 * 2.4 + 4) / (0.975 * 4 + 4), 1e-6));
+  // Without a prior this reads alpha = 0.99, and D jumps to its limit.
+  CHECK(c.Decide().draft_ahead < options.max_draft_ahead);
+}
+
 TEST_CASE("DraftLengthController: converges to the analytic optimum on a static channel",
           "[spec][controller]") {
   const ControllerOptions options;
