@@ -41,6 +41,8 @@ ABSL_FLAG(int, max_tokens, 48, "Tokens per prompt.");
 ABSL_FLAG(int, prompts, 4, "Prompts per configuration (from a fixed list).");
 ABSL_FLAG(int, branch_length, 8, "Drafted tokens per correction branch (the +br rows).");
 ABSL_FLAG(double, branch_min_score, 0.01, "Least estimated chance of a branch (the +br rows).");
+ABSL_FLAG(bool, early_branches, true,
+          "Grow branches between chunks while the cloud has work (the +br rows).");
 ABSL_FLAG(std::vector<std::string>, methods, {},
           "Run only these methods, by their printed name (default: all).");
 ABSL_FLAG(int, cloud_port, 0,
@@ -86,6 +88,7 @@ absl::StatusOr<GenerationStats> RunOnce(const tandem::bench::BenchHarness& harne
   options.branches = method.branches;
   options.branch_length = absl::GetFlag(FLAGS_branch_length);
   options.branch_min_score = absl::GetFlag(FLAGS_branch_min_score);
+  options.early_branches = absl::GetFlag(FLAGS_early_branches);
   return harness.Generate(port, options, prompt);
 }
 

@@ -76,6 +76,9 @@ ABSL_FLAG(int, branches, 3,
           "the draft's next most likely tokens and drafted while the edge would wait; a "
           "rejection whose correction matches one continues without a round trip (0 = off).");
 ABSL_FLAG(int, branch_length, 8, "Drafted tokens per correction branch.");
+ABSL_FLAG(bool, early_branches, true,
+          "Grow correction branches between chunks while the chunks in flight keep the cloud "
+          "busy, not only when the draft-ahead limit makes the edge wait.");
 ABSL_FLAG(double, branch_min_score, 0.01,
           "Draft a correction branch only if its estimated chance of being taken "
           "(alpha^k times the draft's probability of its root) is at least this.");
@@ -253,6 +256,7 @@ absl::StatusOr<tandem::edge::SpeculativeOptions> SpeculativeOptionsFromFlags() {
   options.draft_p_min = absl::GetFlag(FLAGS_draft_p_min);
   options.branches = absl::GetFlag(FLAGS_branches);
   options.branch_length = absl::GetFlag(FLAGS_branch_length);
+  options.early_branches = absl::GetFlag(FLAGS_early_branches);
   options.branch_min_score = absl::GetFlag(FLAGS_branch_min_score);
   options.residual_candidates = absl::GetFlag(FLAGS_residual_candidates);
   options.top_k_return = absl::GetFlag(FLAGS_top_k_return);

@@ -118,6 +118,14 @@ bool PipelineState::CommitCorrection(int32_t token) {
   return true;
 }
 
+int64_t PipelineState::CloudBusyUntilUs(int64_t verify_us) const {
+  int64_t busy_until = 0;
+  for (const InFlight& chunk : in_flight_) {
+    busy_until = std::max(busy_until, chunk.sent_at_us) + verify_us;
+  }
+  return busy_until;
+}
+
 void PipelineState::PruneBranches() {
   std::vector<uint32_t> parents;  // seqs a kept branch may hang from
   for (const InFlight& chunk : in_flight_) parents.push_back(chunk.seq);

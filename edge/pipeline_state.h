@@ -127,6 +127,16 @@ class PipelineState {
   wire::DraftChunk TakeBranch(const BranchTarget& target, std::vector<DraftedToken> drafted,
                               int64_t sent_at_us = 0);
 
+  // When the cloud runs out of work, on the sender's clock: if the chunks in
+  // flight (and taken branches) each take it `verify_us` from the later of
+  // their send time and the end of the previous one, the fold
+  //   h = max(h, sent_at_us) + verify_us
+  // over them in order (0 with nothing in flight). Chunk and verdict cross
+  // the same link, so a chunk sent before h keeps the cloud busy. A lower
+  // bound: a chunk cannot start before it is sent, so the next chunk is
+  // never judged less urgent than it is.
+  int64_t CloudBusyUntilUs(int64_t verify_us) const;
+
   // The adaptive controller changes gamma and D between verdicts.
   void set_options(const PipelineOptions& options) { options_ = options; }
   const PipelineOptions& options() const { return options_; }

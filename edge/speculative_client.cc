@@ -25,6 +25,13 @@ using spec::RngPurpose;
 
 int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
 
+// One step of an exponentially weighted moving average; the first sample
+// (average still 0) is taken as is.
+void UpdateEwma(double sample, double& average) {
+  constexpr double kWeight = 0.2;
+  average = average == 0 ? sample : (1 - kWeight) * average + kWeight * sample;
+}
+
 const char* VerificationName(v1::VerificationMode mode) {
   switch (mode) {
     case v1::VERIFICATION_MODE_SPARSE_DRAFT:
@@ -419,6 +426,20 @@ bool SpeculativeClient::Branching() const {
   return options_.sampling.greedy() || options_.verification == v1::VERIFICATION_MODE_SPARSE_DRAFT;
 }
 
+bool SpeculativeClient::CloudHasTimeForBranch(const PipelineState& state) const {
+  if (!options_.early_branches || draft_us_ewma_ <= 0 || service_us_ewma_ <= 0) return false;
+  // A branch token costs more than a main-path one (the branch drafter
+  // recomputes from the branch point): use what branches have cost so far.
+  const double branch_token_us =
+      stats_.branch_draft_tokens > 0
+          ? absl::ToDoubleMicroseconds(stats_.branch_draft_time) / stats_.branch_draft_tokens
+          : draft_us_ewma_;
+  const double needed_us = (options_.branch_length + 1) * branch_token_us +
+                           state.options().chunk_tokens * draft_us_ewma_;
+  const int64_t busy_until = state.CloudBusyUntilUs(static_cast<int64_t>(service_us_ewma_));
+  return static_cast<double>(busy_until - NowMicros()) >= needed_us;
+}
+
 absl::StatusOr<bool> SpeculativeClient::GrowBranch(PipelineState& state,
                                                    VerdictReceiver& receiver) {
   // Acceptance so far (a prior of 0.7 until ten tokens were judged).
@@ -477,6 +498,7 @@ absl::Status SpeculativeClient::RunPipelined() {
   pipeline.min_chunk = std::min(options_.draft_min, pipeline.chunk_tokens);
   pipeline.draft_ahead = options_.draft_ahead;
   PipelineState state(pipeline, sequence_);
+  draft_us_ewma_ = service_us_ewma_ = 0;
   controller_.reset();
   if (options_.adaptive) {
     spec::ControllerOptions controller;
@@ -515,6 +537,17 @@ absl::Status SpeculativeClient::RunPipelined() {
     const int64_t room =
         max_context_ - static_cast<int64_t>(state.committed().size()) - state.ahead() - 2;
     const bool can_draft = !paused && state.CanDraft() && budget > 0 && room > 0;
+    // Between chunks, while the cloud has work for longer than a branch
+    // takes: the freshest chunk's branches first, the next chunk after.
+    if (can_draft && state.open_chunk_size() == 0 && branch_drafter_ != nullptr && Branching() &&
+        CloudHasTimeForBranch(state)) {
+      absl::StatusOr<bool> grew = GrowBranch(state, receiver);
+      if (!grew.ok()) {
+        status = grew.status();
+        break;
+      }
+      if (*grew) continue;
+    }
     if (can_draft) {
       const absl::Time draft_start = absl::Now();
       absl::StatusOr<std::vector<DraftedToken>> drafted =
@@ -523,6 +556,7 @@ absl::Status SpeculativeClient::RunPipelined() {
         status = drafted.status();
         break;
       }
+      UpdateEwma(absl::ToDoubleMicroseconds(absl::Now() - draft_start), draft_us_ewma_);
       if (controller_) {
         controller_->ObserveDraftTime(absl::ToDoubleSeconds(absl::Now() - draft_start));
         if (!decided) {
@@ -625,6 +659,9 @@ absl::Status SpeculativeClient::ApplyPipelined(const v1::CloudMessage& received,
   }
   ++stats_.rounds;
   stats_.draft_tokens += outcome.verified_drafts;
+  if (!outcome.branch) {
+    UpdateEwma(static_cast<double>(CloudServiceMicros(verdict)), service_us_ewma_);
+  }
   CountPositions(static_cast<int>(outcome.committed.size()), outcome.rejected.has_value());
   // The controller models the chunks its gamma and D shape: a branch's
   // verdict (its size, its acceptance after a surprising root, the cloud's

@@ -58,6 +58,11 @@ struct SpeculativeOptions {
   // verdict, and cost uplink bytes. 0 = off.
   int branches = 3;
   int branch_length = 8;
+  // Also grow a branch before drafting on, at a chunk boundary, when the
+  // chunks in flight keep the cloud busy for longer than the branch and the
+  // next chunk take to draft (PipelineState::CloudBusyUntilUs): a branch is
+  // worth most while its chunk is fresh. Off: only when the edge would wait.
+  bool early_branches = true;
   // A branch is drafted only if the chance it is taken, estimated as in
   // PipelineState::NextBranchTarget, is at least this.
   double branch_min_score = 0.01;
@@ -102,6 +107,9 @@ class SpeculativeClient {
   // meanwhile is applied instead and the branch left for later. False when
   // there is nothing to grow.
   absl::StatusOr<bool> GrowBranch(PipelineState& state, VerdictReceiver& receiver);
+  // Whether a branch grown now, and then the next chunk, would be sent
+  // before the cloud runs out of work (options_.early_branches).
+  bool CloudHasTimeForBranch(const PipelineState& state) const;
   // Sets the controller's current choice of gamma and D on `state` and
   // records it in stats_.gamma_trace.
   void ApplyControllerDecision(PipelineState& state);
@@ -149,6 +157,10 @@ class SpeculativeClient {
   absl::Duration open_prefill_;          // the cloud's prompt prefill time
   absl::Duration chunk_overhead_;        // edge send/apply time since the last verdict
   int64_t chunks_at_last_verdict_ = 0;
+  // Moving averages (weight 0.2) for early branches: the edge's time to
+  // draft one main-path token, and the cloud's per chunk (CloudServiceMicros).
+  double draft_us_ewma_ = 0;
+  double service_us_ewma_ = 0;
   std::unique_ptr<spec::DraftLengthController> controller_;  // pipelined, adaptive
   GenerationStats stats_;
   absl::Time start_;

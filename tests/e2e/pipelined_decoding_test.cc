@@ -151,10 +151,11 @@ TEST_CASE("Pipelined decoding: correction branches are taken and keep greedy out
     reference_options.max_tokens = 40;
     const std::vector<int32_t> reference =
         testing::RunTargetAlone(*pair.target, *tokenizer, testing::TargetDir(), reference_options);
-    // (branches per token, branch length); a 10 ms one-way delay leaves the
-    // edge time to draft branches while chunks are in flight.
-    for (const auto& [branches, length] : std::vector<std::pair<int, int>>{{1, 8}, {3, 4}}) {
-      INFO("branches " << branches << " length " << length);
+    // (branches per token, branch length, early branches); a 10 ms one-way
+    // delay leaves the edge time to draft branches while chunks are in flight.
+    for (const auto& [branches, length, early] :
+         std::vector<std::tuple<int, int, bool>>{{1, 8, true}, {3, 4, true}, {3, 8, false}}) {
+      INFO("branches " << branches << " length " << length << " early " << early);
       edge::SpeculativeOptions options;
       options.verification = v1::VERIFICATION_MODE_SPARSE_DRAFT;
       options.max_tokens = 40;
@@ -163,6 +164,7 @@ TEST_CASE("Pipelined decoding: correction branches are taken and keep greedy out
       options.adaptive = false;
       options.branches = branches;
       options.branch_length = length;
+      options.early_branches = early;
       edge::GenerationStats stats;
       auto ids = RunPipelined(pair, *tokenizer, testing::Address(*cloud), options, prompt,
                               absl::Milliseconds(10), &stats);

@@ -68,6 +68,23 @@ TEST_CASE("PipelineState: the draft-ahead limit D bounds unverified tokens", "[e
   CHECK(state.CanDraft());
 }
 
+TEST_CASE("PipelineState: the cloud's work horizon folds the chunks in flight",
+          "[edge][pipeline]") {
+  PipelineState state(Options(1, 1, 16), {1});
+  CHECK(state.CloudBusyUntilUs(3000) == 0);  // nothing in flight
+  // Sent at 0, 1000 and 10000 us, 3000 us each: busy until 3000, then
+  // 6000 (the second waits for the first), then 13000 (an idle gap first).
+  for (int64_t sent_at : {0, 1000, 10000}) {
+    state.AddDrafted(Token(5));
+    state.TakeChunk(sent_at);
+  }
+  CHECK(state.CloudBusyUntilUs(3000) == 13000);
+  CHECK(state.CloudBusyUntilUs(1000) == 11000);
+  // Once the first is verified the fold starts at the second.
+  REQUIRE(state.Apply(Verdict(0, 0, 1, false)).ok());
+  CHECK(state.CloudBusyUntilUs(6000) == 16000);  // max(1000 + 6000, 10000) + 6000
+}
+
 TEST_CASE("PipelineState: a chunk is cut short only when nothing is in flight",
           "[edge][pipeline]") {
   PipelineState state(Options(4, 1, 16), {1});
