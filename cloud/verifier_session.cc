@@ -10,6 +10,7 @@
 #include "common/spec/logits_warper.h"
 #include "common/wire/message_codec.h"
 #include "common/wire/packed_ids.h"
+#include "common/wire/payload_size.h"
 #include "common/wire/protocol_version.h"
 
 namespace tandem::cloud {
@@ -47,6 +48,9 @@ int64_t VerifierSession::kv_bytes() const { return cache_ ? cache_->reserved_byt
 
 absl::Status VerifierSession::Handle(const v1::EdgeMessage& message, const Emit& emit,
                                      absl::Time received_at) {
+  // Messages are handled in the order they arrived: the sum so far is what
+  // the uplink had delivered when this one was received.
+  uplink_bytes_received_ += static_cast<int64_t>(wire::MeasureWireBytes(message).framed);
   if (closed_) return absl::FailedPreconditionError("session already closed");
   if (!opened_ && message.kind_case() != v1::EdgeMessage::kOpen) {
     return absl::FailedPreconditionError("the first message of a session must be Open");
@@ -292,6 +296,8 @@ absl::Status VerifierSession::HandleDraft(const v1::Draft& draft, const Emit& em
   verdict.verify_us = MicrosSince(start);
   verdict.queue_us = std::max<int64_t>(0, absl::ToInt64Microseconds(start - received_at));
   verdict.echo_sent_at_us = chunk.sent_at_us;
+  verdict.received_at_us = absl::ToUnixMicros(received_at);
+  verdict.uplink_bytes_received = uplink_bytes_received_;
   if (last_verdict_at_) {
     verdict.cloud_idle_us =
         std::max<int64_t>(0, absl::ToInt64Microseconds(start - *last_verdict_at_));

@@ -136,6 +136,8 @@ class VerifierSession {
   bool ar_active_ = false;
   // When the last verdict was produced (start of a possible idle period).
   std::optional<absl::Time> last_verdict_at_;
+  // Framed bytes of every message handled so far (Verdict.uplink_bytes_received).
+  int64_t uplink_bytes_received_ = 0;
 };
 
 }  // namespace tandem::cloud

@@ -86,6 +86,11 @@ std::string GenerationStats::ToText() const {
         PerToken(downlink_message_bytes, generated_tokens),
         PerToken(downlink_framed_bytes, generated_tokens));
   }
+  if (est_uplink_kbps + est_downlink_kbps > 0) {
+    out += absl::StrFormat(
+        "delivery rate      uplink %.1f kbit/s, downlink %.1f kbit/s (last 8 messages)\n",
+        est_uplink_kbps, est_downlink_kbps);
+  }
   out += absl::StrFormat("threads            %d\n", threads);
   return out;
 }
@@ -155,6 +160,8 @@ std::string GenerationStats::ToJson() const {
         {"rtt_ms", est_rtt_ms},
         {"t_draft_ms", est_t_draft_ms},
         {"t_verify_ms", est_t_verify_ms},
+        {"uplink_kbps", est_uplink_kbps},
+        {"downlink_kbps", est_downlink_kbps},
         {"gamma", final_gamma},
         {"draft_ahead", final_draft_ahead}}},
       {"threads", threads},

@@ -76,6 +76,10 @@ struct GenerationStats {
   std::vector<int64_t> accepted_at_position;
   // The adaptive controller's final channel estimates (pipelined).
   double est_alpha = 0, est_rtt_ms = 0, est_t_draft_ms = 0, est_t_verify_ms = 0;
+  // Delivery rates (edge/delivery_rate.h) over the last 8 verdicts (uplink,
+  // from the cloud's receive times) and received messages (downlink): what
+  // the links carried, their capacity while the sender kept them busy.
+  double est_uplink_kbps = 0, est_downlink_kbps = 0;
   int final_gamma = 0, final_draft_ahead = 0;
   // Each change of the controller's choice, from the start of generation.
   struct GammaChange {

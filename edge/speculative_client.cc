@@ -100,6 +100,7 @@ absl::StatusOr<v1::CloudMessage> SpeculativeClient::Received(v1::CloudMessage me
   stats_.downlink_payload_bytes += bytes.payload;
   stats_.downlink_message_bytes += bytes.message;
   stats_.downlink_framed_bytes += bytes.framed;
+  downlink_rate_.Observe(stats_.downlink_framed_bytes, NowMicros());
   if (message.has_error()) return wire::ErrorToStatus(message.error());
   return message;
 }
@@ -126,6 +127,9 @@ absl::StatusOr<wire::ChunkVerdict> SpeculativeClient::DecodeVerdictMessage(
       wire::DecodeVerdict(
           message.verdict(), tokenizer_.vocab_size(),
           static_cast<size_t>(std::max(options_.residual_candidates, options_.top_k_return)) * 8));
+  if (verdict.received_at_us > 0) {
+    uplink_rate_.Observe(verdict.uplink_bytes_received, verdict.received_at_us);
+  }
   last_rtt_ = absl::ZeroDuration();
   if (verdict.echo_sent_at_us > 0) {
     // Round trip minus the cloud's own time (queueing + verification).
@@ -229,6 +233,8 @@ absl::StatusOr<std::vector<int32_t>> SpeculativeClient::Generate(
   }
   prompt_length_ = static_cast<int64_t>(sequence_.size());
   stats_ = GenerationStats();
+  uplink_rate_ = DeliveryRate();
+  downlink_rate_ = DeliveryRate();
   stats_.decoding = cloud_ar                                   ? "cloud"
                     : options_.decoding == DecodingMode::kSync ? "sync"
                                                                : "pipelined";
@@ -267,6 +273,8 @@ absl::StatusOr<std::vector<int32_t>> SpeculativeClient::Generate(
 
 void SpeculativeClient::FinishStats() {
   if (drafter_) stats_.draft_time = drafter_->model_time();
+  stats_.est_uplink_kbps = uplink_rate_.kbps();
+  stats_.est_downlink_kbps = downlink_rate_.kbps();
   if (options_.decoding == DecodingMode::kCloudAr || stats_.rounds == 0) return;
   const bool pipelined = options_.decoding == DecodingMode::kPipelined;
   // Adaptive runs change gamma as they go: predict for the mean in force.

@@ -18,6 +18,7 @@
 #include "common/spec/sampling_params.h"
 #include "common/wire/messages.h"
 #include "common/wire/zstd_codec.h"
+#include "edge/delivery_rate.h"
 #include "edge/drafter.h"
 #include "edge/generation_stats.h"
 #include "edge/pipeline_state.h"
@@ -159,6 +160,8 @@ class SpeculativeClient {
   int64_t chunks_at_last_verdict_ = 0;
   // Moving averages (weight 0.2) for early branches: the edge's time to
   // draft one main-path token, and the cloud's per chunk (CloudServiceMicros).
+  DeliveryRate uplink_rate_;    // from the cloud's receive times and byte counts
+  DeliveryRate downlink_rate_;  // from this edge's
   double draft_us_ewma_ = 0;
   double service_us_ewma_ = 0;
   std::unique_ptr<spec::DraftLengthController> controller_;  // pipelined, adaptive

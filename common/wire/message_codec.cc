@@ -183,6 +183,8 @@ void EncodeVerdict(const ChunkVerdict& verdict, const CompressionPolicy& policy,
   out->set_echo_sent_at_us(verdict.echo_sent_at_us);
   out->set_queue_us(verdict.queue_us);
   out->set_cloud_idle_us(verdict.cloud_idle_us);
+  out->set_received_at_us(verdict.received_at_us);
+  out->set_uplink_bytes_received(verdict.uplink_bytes_received);
 }
 
 absl::StatusOr<ChunkVerdict> DecodeVerdict(const v1::Verdict& v, int32_t vocab_size,
@@ -220,6 +222,8 @@ absl::StatusOr<ChunkVerdict> DecodeVerdict(const v1::Verdict& v, int32_t vocab_s
   verdict.echo_sent_at_us = v.echo_sent_at_us();
   verdict.queue_us = v.queue_us();
   verdict.cloud_idle_us = v.cloud_idle_us();
+  verdict.received_at_us = v.received_at_us();
+  verdict.uplink_bytes_received = v.uplink_bytes_received();
   return verdict;
 }
 

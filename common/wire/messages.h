@@ -47,6 +47,8 @@ struct ChunkVerdict {
   int64_t echo_sent_at_us = 0;
   int64_t queue_us = 0;
   int64_t cloud_idle_us = 0;
+  int64_t received_at_us = 0;         // cloud clock, when the chunk arrived
+  int64_t uplink_bytes_received = 0;  // framed EdgeMessage bytes so far, the chunk's included
 };
 
 }  // namespace tandem::wire

@@ -61,5 +61,44 @@ TEST_CASE("Speculative decoding through an impaired link still equals target-onl
   (*relay)->Shutdown();
 }
 
+TEST_CASE("The edge reads a thin uplink's rate from the cloud's receive times",
+          "[e2e][integration][linkem]") {
+  auto draft = testing::LoadModelOrDie(testing::DraftDir());
+  auto tokenizer = model::Tokenizer::FromDirectory(testing::TargetDir());
+  REQUIRE(tokenizer.ok());
+  auto cloud = testing::StartCloud(testing::TargetDir());
+  // 64 kbit/s: pipelined drafting with correction branches sends more than
+  // that, so the uplink stays busy and delivers at its rate.
+  constexpr double kRateKbps = 64;
+  linkem::LinkModelSpec spec;
+  spec.settings = "delay_ms=5 rate_kbps=64";
+  auto link = linkem::BuildLinkModel(spec);
+  REQUIRE(link.ok());
+  linkem::RelayOptions relay_options;
+  relay_options.connection.upstream_address = testing::Address(*cloud);
+  auto relay = linkem::Relay::Create(relay_options, *link);
+  REQUIRE(relay.ok());
+  (*relay)->Start();
+
+  edge::SpeculativeOptions options;
+  options.verification = v1::VERIFICATION_MODE_SPARSE_DRAFT;  // greedy: branches apply
+  options.max_tokens = 48;
+  edge::GenerationStats stats;
+  auto ids =
+      testing::RunEdge(draft.get(), **tokenizer, absl::StrCat("127.0.0.1:", (*relay)->port()),
+                       options, "import os\n", &stats);
+  INFO(ids.status().message());
+  REQUIRE(ids.ok());
+  INFO("uplink " << stats.est_uplink_kbps << " kbit/s, downlink " << stats.est_downlink_kbps
+                 << " kbit/s, " << stats.branches_sent << " branches");
+  // Never more than the link carries (framing is estimated, not counted: a
+  // margin), and not far below it while the edge keeps it busy.
+  CHECK(stats.est_uplink_kbps <= 1.1 * kRateKbps);
+  CHECK(stats.est_uplink_kbps >= 0.25 * kRateKbps);
+  CHECK(stats.est_downlink_kbps > 0);
+  CHECK(stats.est_downlink_kbps <= 1.1 * kRateKbps);
+  (*relay)->Shutdown();
+}
+
 }  // namespace
 }  // namespace tandem
