@@ -68,11 +68,12 @@ std::string GenerationStats::ToText() const {
         total_ms > 0 ? 100 * absl::ToDoubleMilliseconds(edge_wait_time) / total_ms : 0.0,
         absl::ToDoubleMilliseconds(cloud_idle_time),
         total_ms > 0 ? 100 * absl::ToDoubleMilliseconds(cloud_idle_time) / total_ms : 0.0);
-    if (branches_sent > 0) {
+    if (branches_sent > 0 || branches_held > 0) {
       out += absl::StrFormat(
-          "branches           %d sent (%d drafted tokens, %.1f ms), %d taken by a rejection\n",
+          "branches           %d sent (%d drafted tokens, %.1f ms), %d taken by a rejection, "
+          "held %d times for the uplink\n",
           branches_sent, branch_draft_tokens, absl::ToDoubleMilliseconds(branch_draft_time),
-          branches_taken);
+          branches_taken, branches_held);
     }
   }
   if (uplink_message_bytes + downlink_message_bytes > 0) {
@@ -88,8 +89,9 @@ std::string GenerationStats::ToText() const {
   }
   if (est_uplink_kbps + est_downlink_kbps > 0) {
     out += absl::StrFormat(
-        "delivery rate      uplink %.1f kbit/s, downlink %.1f kbit/s (last 8 messages)\n",
-        est_uplink_kbps, est_downlink_kbps);
+        "delivery rate      uplink %.1f kbit/s (capacity >= %.1f), downlink %.1f kbit/s (last 8 "
+        "messages)\n",
+        est_uplink_kbps, est_uplink_capacity_kbps, est_downlink_kbps);
   }
   out += absl::StrFormat("threads            %d\n", threads);
   return out;
@@ -152,6 +154,7 @@ std::string GenerationStats::ToJson() const {
       {"branch_draft_tokens", branch_draft_tokens},
       {"branches_taken", branches_taken},
       {"branch_draft_ms", absl::ToDoubleMilliseconds(branch_draft_time)},
+      {"branches_held", branches_held},
       {"stall_events", stall_events},
       {"accepted_at_position", accepted_at_position},
       {"tested_at_position", tested_at_position},
@@ -162,6 +165,7 @@ std::string GenerationStats::ToJson() const {
         {"t_verify_ms", est_t_verify_ms},
         {"uplink_kbps", est_uplink_kbps},
         {"downlink_kbps", est_downlink_kbps},
+        {"uplink_capacity_kbps", est_uplink_capacity_kbps},
         {"gamma", final_gamma},
         {"draft_ahead", final_draft_ahead}}},
       {"threads", threads},

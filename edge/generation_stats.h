@@ -67,6 +67,9 @@ struct GenerationStats {
   int64_t branch_draft_tokens = 0;
   int64_t branches_taken = 0;
   absl::Duration branch_draft_time;
+  // Times a branch was due but held back: the uplink was not measured yet,
+  // or its queue would exceed --branch-queue-target (edge/uplink_queue.h).
+  int64_t branches_held = 0;
   // Stall events (a loss proxy): verdict round trips over twice the running
   // RTT estimate plus 20 ms, as a TCP retransmission would cause.
   int64_t stall_events = 0;
@@ -80,6 +83,9 @@ struct GenerationStats {
   // from the cloud's receive times) and received messages (downlink): what
   // the links carried, their capacity while the sender kept them busy.
   double est_uplink_kbps = 0, est_downlink_kbps = 0;
+  // The uplink's capacity as edge/uplink_queue.h estimates it (the largest
+  // delivery rate between verdicts; a lower bound on a link never kept busy).
+  double est_uplink_capacity_kbps = 0;
   int final_gamma = 0, final_draft_ahead = 0;
   // Each change of the controller's choice, from the start of generation.
   struct GammaChange {

@@ -59,6 +59,10 @@ absl::Status SpeculativeOptions::Validate() const {
     return absl::InvalidArgumentError(
         "--branches must be >= 0, --branch-length >= 1, --branch-min-score in [0, 1]");
   }
+  if (branch_queue_target < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "--branch-queue-target must be >= 0 (e.g. 10ms; inf never holds branches back)");
+  }
   if (residual_candidates < 1 || top_k_return < 1 || sparse_top_k < 1) {
     return absl::InvalidArgumentError(
         "--residual-candidates, --top-k-return and --sparse-top-k must be >= 1");
@@ -85,6 +89,11 @@ absl::Status SpeculativeClient::SendMessage(const v1::EdgeMessage& message) {
     stats_.draft_message_bytes += bytes.message;
     stats_.draft_framed_bytes += bytes.framed;
   }
+  // A Draft's own send time is the one its verdict echoes.
+  const int64_t sent_at_us = message.has_draft() && message.draft().sent_at_us() > 0
+                                 ? message.draft().sent_at_us()
+                                 : NowMicros();
+  uplink_queue_.OnSent(stats_.uplink_framed_bytes, sent_at_us);
   return transport_.Send(message);
 }
 
@@ -129,6 +138,10 @@ absl::StatusOr<wire::ChunkVerdict> SpeculativeClient::DecodeVerdictMessage(
           static_cast<size_t>(std::max(options_.residual_candidates, options_.top_k_return)) * 8));
   if (verdict.received_at_us > 0) {
     uplink_rate_.Observe(verdict.uplink_bytes_received, verdict.received_at_us);
+    if (verdict.echo_sent_at_us > 0) {
+      uplink_queue_.OnDelivered(verdict.echo_sent_at_us, verdict.received_at_us,
+                                verdict.uplink_bytes_received);
+    }
   }
   last_rtt_ = absl::ZeroDuration();
   if (verdict.echo_sent_at_us > 0) {
@@ -235,6 +248,8 @@ absl::StatusOr<std::vector<int32_t>> SpeculativeClient::Generate(
   stats_ = GenerationStats();
   uplink_rate_ = DeliveryRate();
   downlink_rate_ = DeliveryRate();
+  uplink_queue_ = UplinkQueue();
+  last_branch_bytes_ = 0;
   stats_.decoding = cloud_ar                                   ? "cloud"
                     : options_.decoding == DecodingMode::kSync ? "sync"
                                                                : "pipelined";
@@ -275,6 +290,7 @@ void SpeculativeClient::FinishStats() {
   if (drafter_) stats_.draft_time = drafter_->model_time();
   stats_.est_uplink_kbps = uplink_rate_.kbps();
   stats_.est_downlink_kbps = downlink_rate_.kbps();
+  stats_.est_uplink_capacity_kbps = uplink_queue_.capacity_bytes_per_s() * 8e-3;
   if (options_.decoding == DecodingMode::kCloudAr || stats_.rounds == 0) return;
   const bool pipelined = options_.decoding == DecodingMode::kPipelined;
   // Adaptive runs change gamma as they go: predict for the mean in force.
@@ -434,6 +450,18 @@ bool SpeculativeClient::Branching() const {
   return options_.sampling.greedy() || options_.verification == v1::VERIFICATION_MODE_SPARSE_DRAFT;
 }
 
+bool SpeculativeClient::BranchHeldForUplink() const {
+  if (options_.branch_queue_target == absl::InfiniteDuration()) return false;
+  // Until two verdicts have measured the uplink, a few branches only.
+  if (!uplink_queue_.measured()) return stats_.branches_sent >= kBranchesBeforeUplinkMeasured;
+  // The capacity estimate is the bottleneck's only if the link has queued
+  // the edge's chunks recently; otherwise it is the edge's own sending rate
+  // and would predict queues that are not there.
+  const absl::Duration target = options_.branch_queue_target;
+  if (absl::Microseconds(uplink_queue_.recent_queueing_us()) * 2 < target) return false;
+  return absl::Microseconds(uplink_queue_.QueueDelayUs(NowMicros(), last_branch_bytes_)) > target;
+}
+
 bool SpeculativeClient::CloudHasTimeForBranch(const PipelineState& state) const {
   if (!options_.early_branches || draft_us_ewma_ <= 0 || service_us_ewma_ <= 0) return false;
   // A branch token costs more than a main-path one (the branch drafter
@@ -462,6 +490,12 @@ absl::StatusOr<bool> SpeculativeClient::GrowBranch(PipelineState& state,
       state.NextBranchTarget(options_.branches, alpha, options_.branch_min_score, NowMicros(),
                              absl::ToInt64Microseconds(rtt));
   if (!target) return false;
+  // Branches are speculative traffic: only into an uplink measured to have
+  // room for one more (the last branch's size) within the target.
+  if (BranchHeldForUplink()) {
+    ++stats_.branches_held;
+    return false;
+  }
   // The cloud holds the root and the drafts in its context (less a margin
   // for the token after them), and takes at most cloud_max_draft_ drafts.
   const int64_t length = std::min<int64_t>(
@@ -491,6 +525,7 @@ absl::StatusOr<bool> SpeculativeClient::GrowBranch(PipelineState& state,
   v1::EdgeMessage message;
   wire::EncodeDraft(chunk, options_.verification, options_.sampling.greedy(), options_.compression,
                     message.mutable_draft());
+  last_branch_bytes_ = static_cast<int64_t>(wire::MeasureWireBytes(message).framed);
   TANDEM_RETURN_IF_ERROR(SendMessage(message));
   return true;
 }

@@ -22,6 +22,7 @@
 #include "edge/drafter.h"
 #include "edge/generation_stats.h"
 #include "edge/pipeline_state.h"
+#include "edge/uplink_queue.h"
 #include "edge/verdict_receiver.h"
 #include "edge/verifier_transport.h"
 #include "proto/tandem/v1/tandem.pb.h"
@@ -64,6 +65,15 @@ struct SpeculativeOptions {
   // next chunk take to draft (PipelineState::CloudBusyUntilUs): a branch is
   // worth most while its chunk is fresh. Off: only when the edge would wait.
   bool early_branches = true;
+  // Branches are speculative traffic. With a finite target, a branch is
+  // held back if the uplink queue it would join, itself included, is
+  // predicted to take longer than this to drain (edge/uplink_queue.h), and
+  // only kBranchesBeforeUplinkMeasured go out before two verdicts have
+  // measured the uplink. On a thin uplink (below ~200 kbit/s) branches
+  // otherwise delay the main path's chunks; on a fat one the wait for the
+  // measurement costs the first round trip's branches (docs/benchmarks.md),
+  // hence off by default. InfiniteDuration: never held back.
+  absl::Duration branch_queue_target = absl::InfiniteDuration();
   // A branch is drafted only if the chance it is taken, estimated as in
   // PipelineState::NextBranchTarget, is at least this.
   double branch_min_score = 0.01;
@@ -108,6 +118,9 @@ class SpeculativeClient {
   // meanwhile is applied instead and the branch left for later. False when
   // there is nothing to grow.
   absl::StatusOr<bool> GrowBranch(PipelineState& state, VerdictReceiver& receiver);
+  // Whether the next branch waits for the uplink (options_.branch_queue_target).
+  bool BranchHeldForUplink() const;
+  static constexpr int64_t kBranchesBeforeUplinkMeasured = 3;
   // Whether a branch grown now, and then the next chunk, would be sent
   // before the cloud runs out of work (options_.early_branches).
   bool CloudHasTimeForBranch(const PipelineState& state) const;
@@ -162,6 +175,8 @@ class SpeculativeClient {
   // draft one main-path token, and the cloud's per chunk (CloudServiceMicros).
   DeliveryRate uplink_rate_;    // from the cloud's receive times and byte counts
   DeliveryRate downlink_rate_;  // from this edge's
+  UplinkQueue uplink_queue_;    // the uplink's predicted queue, for branches
+  int64_t last_branch_bytes_ = 0;
   double draft_us_ewma_ = 0;
   double service_us_ewma_ = 0;
   std::unique_ptr<spec::DraftLengthController> controller_;  // pipelined, adaptive

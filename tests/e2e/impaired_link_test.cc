@@ -61,13 +61,14 @@ TEST_CASE("Speculative decoding through an impaired link still equals target-onl
   (*relay)->Shutdown();
 }
 
-TEST_CASE("The edge reads a thin uplink's rate from the cloud's receive times",
+TEST_CASE("On a thin uplink the edge reads its rate and holds branches back, output exact",
           "[e2e][integration][linkem]") {
   auto draft = testing::LoadModelOrDie(testing::DraftDir());
+  auto target = testing::LoadModelOrDie(testing::TargetDir());
   auto tokenizer = model::Tokenizer::FromDirectory(testing::TargetDir());
   REQUIRE(tokenizer.ok());
   auto cloud = testing::StartCloud(testing::TargetDir());
-  // 64 kbit/s: pipelined drafting with correction branches sends more than
+  // 64 kbit/s: pipelined drafting with correction branches offers more than
   // that, so the uplink stays busy and delivers at its rate.
   constexpr double kRateKbps = 64;
   linkem::LinkModelSpec spec;
@@ -79,24 +80,43 @@ TEST_CASE("The edge reads a thin uplink's rate from the cloud's receive times",
   auto relay = linkem::Relay::Create(relay_options, *link);
   REQUIRE(relay.ok());
   (*relay)->Start();
+  const std::string prompt = "import os\n";
+  edge::GenerationOptions reference_options;
+  reference_options.prompt = prompt;
+  reference_options.max_tokens = 48;
+  const std::vector<int32_t> reference =
+      testing::RunTargetAlone(*target, **tokenizer, testing::TargetDir(), reference_options);
 
-  edge::SpeculativeOptions options;
-  options.verification = v1::VERIFICATION_MODE_SPARSE_DRAFT;  // greedy: branches apply
-  options.max_tokens = 48;
-  edge::GenerationStats stats;
-  auto ids =
-      testing::RunEdge(draft.get(), **tokenizer, absl::StrCat("127.0.0.1:", (*relay)->port()),
-                       options, "import os\n", &stats);
-  INFO(ids.status().message());
-  REQUIRE(ids.ok());
-  INFO("uplink " << stats.est_uplink_kbps << " kbit/s, downlink " << stats.est_downlink_kbps
-                 << " kbit/s, " << stats.branches_sent << " branches");
-  // Never more than the link carries (framing is estimated, not counted: a
-  // margin), and not far below it while the edge keeps it busy.
-  CHECK(stats.est_uplink_kbps <= 1.1 * kRateKbps);
-  CHECK(stats.est_uplink_kbps >= 0.25 * kRateKbps);
-  CHECK(stats.est_downlink_kbps > 0);
-  CHECK(stats.est_downlink_kbps <= 1.1 * kRateKbps);
+  for (const absl::Duration queue_target : {absl::InfiniteDuration(), absl::Milliseconds(10)}) {
+    INFO("branch queue target " << absl::FormatDuration(queue_target));
+    edge::SpeculativeOptions options;
+    options.verification = v1::VERIFICATION_MODE_SPARSE_DRAFT;  // greedy: branches apply
+    options.max_tokens = 48;
+    options.branch_queue_target = queue_target;
+    edge::GenerationStats stats;
+    auto ids =
+        testing::RunEdge(draft.get(), **tokenizer, absl::StrCat("127.0.0.1:", (*relay)->port()),
+                         options, prompt, &stats);
+    INFO(ids.status().message());
+    REQUIRE(ids.ok());
+    CHECK(*ids == reference);
+    INFO("uplink " << stats.est_uplink_kbps << " kbit/s (capacity "
+                   << stats.est_uplink_capacity_kbps << "), downlink " << stats.est_downlink_kbps
+                   << " kbit/s, " << stats.branches_sent << " branches sent, "
+                   << stats.branches_held << " held");
+    // Never more than the link carries (framing is estimated, not counted: a
+    // margin), and not far below it while the edge keeps it busy.
+    CHECK(stats.est_uplink_kbps <= 1.1 * kRateKbps);
+    CHECK(stats.est_uplink_kbps >= 0.25 * kRateKbps);
+    CHECK(stats.est_uplink_capacity_kbps >= 0.5 * kRateKbps);
+    CHECK(stats.est_downlink_kbps > 0);
+    CHECK(stats.est_downlink_kbps <= 1.1 * kRateKbps);
+    if (queue_target == absl::InfiniteDuration()) {
+      CHECK(stats.branches_held == 0);
+    } else {
+      CHECK(stats.branches_held > 0);  // the queue was seen and branches waited
+    }
+  }
   (*relay)->Shutdown();
 }
 

@@ -1,0 +1,78 @@
+#include "edge/uplink_queue.h"
+
+#include <algorithm>
+
+namespace tandem::edge {
+namespace {
+constexpr size_t kMaxSends = 1024;  // sends older than the last report are not needed
+}  // namespace
+
+void UplinkQueue::OnSent(int64_t total_bytes, int64_t at_us) {
+  sends_.emplace_back(at_us, total_bytes);
+  while (sends_.size() > kMaxSends) sends_.pop_front();
+}
+
+void UplinkQueue::OnDelivered(int64_t sent_at_us, int64_t received_at_us, int64_t bytes_received) {
+  if (!reports_.empty() && (received_at_us < reports_.back().received_at_us ||
+                            bytes_received < reports_.back().bytes_received)) {
+    reports_.clear();  // a clock step or a new stream: start over
+  }
+  // A rate sample against the latest report at least kMinSpanUs before.
+  for (auto it = reports_.rbegin(); it != reports_.rend(); ++it) {
+    const int64_t span_us = received_at_us - it->received_at_us;
+    if (span_us >= kMinSpanUs) {
+      capacity_samples_.push_back(static_cast<double>(bytes_received - it->bytes_received) * 1e6 /
+                                  static_cast<double>(span_us));
+      while (static_cast<int>(capacity_samples_.size()) > std::max(1, capacity_window_)) {
+        capacity_samples_.pop_front();
+      }
+      break;
+    }
+  }
+  reports_.push_back({received_at_us, bytes_received});
+  while (static_cast<int>(reports_.size()) > std::max(2, capacity_window_)) reports_.pop_front();
+
+  const int64_t one_way_us = received_at_us - sent_at_us;  // + the clocks' offset
+  min_one_way_us_ = have_one_way_ ? std::min(min_one_way_us_, one_way_us) : one_way_us;
+  have_one_way_ = true;
+  last_sent_at_us_ = sent_at_us;
+  last_queueing_us_ = one_way_us - min_one_way_us_;
+  recent_queueing_us_.push_back(last_queueing_us_);
+  while (recent_queueing_us_.size() > kRecentReports) recent_queueing_us_.pop_front();
+  have_delivery_ = true;
+  // Sends before the reported chunk no longer matter.
+  while (sends_.size() > 1 && sends_[1].first <= sent_at_us) sends_.pop_front();
+}
+
+int64_t UplinkQueue::recent_queueing_us() const {
+  if (recent_queueing_us_.empty()) return 0;
+  return *std::max_element(recent_queueing_us_.begin(), recent_queueing_us_.end());
+}
+
+double UplinkQueue::capacity_bytes_per_s() const {
+  if (capacity_samples_.empty()) return 0.0;
+  return *std::max_element(capacity_samples_.begin(), capacity_samples_.end());
+}
+
+int64_t UplinkQueue::SentBy(int64_t at_us) const {
+  int64_t total = 0;
+  for (const auto& [sent_at, bytes] : sends_) {
+    if (sent_at > at_us) break;
+    total = bytes;
+  }
+  return total;
+}
+
+int64_t UplinkQueue::QueueDelayUs(int64_t now_us) const { return QueueDelayUs(now_us, 0); }
+
+int64_t UplinkQueue::QueueDelayUs(int64_t now_us, int64_t extra_bytes) const {
+  const double capacity = capacity_bytes_per_s();
+  if (!have_delivery_ || capacity <= 0 || sends_.empty()) return 0;
+  const double sent_since =
+      static_cast<double>(sends_.back().second + extra_bytes - SentBy(last_sent_at_us_));
+  const double drained_us = static_cast<double>(now_us - last_sent_at_us_ - last_queueing_us_);
+  const double queued = sent_since - capacity * std::max(0.0, drained_us) * 1e-6;
+  return queued <= 0 ? 0 : static_cast<int64_t>(queued / capacity * 1e6);
+}
+
+}  // namespace tandem::edge

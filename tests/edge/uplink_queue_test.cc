@@ -1,0 +1,100 @@
+// UplinkQueue: the edge's prediction of its uplink's bottleneck queue,
+// against a simulated FIFO link (rate C, one-way propagation P).
+
+#include "edge/uplink_queue.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "catch2/catch.hpp"
+
+namespace tandem::edge {
+namespace {
+
+// A FIFO bottleneck: a message sent at s of b bytes leaves at
+// max(s, previous departure) + b / C and arrives P later (on a cloud clock
+// offset by an arbitrary constant).
+struct SimulatedLink {
+  double bytes_per_s;
+  int64_t propagation_us;
+  int64_t clock_offset_us = 987654321;
+  int64_t last_departure_us = 0;
+  int64_t total_bytes = 0;
+
+  struct Delivery {
+    int64_t sent_at_us, received_at_us, bytes_received;
+  };
+  Delivery Send(int64_t at_us, int64_t bytes) {
+    total_bytes += bytes;
+    last_departure_us = std::max(at_us, last_departure_us) +
+                        static_cast<int64_t>(static_cast<double>(bytes) / bytes_per_s * 1e6);
+    return {at_us, last_departure_us + propagation_us + clock_offset_us, total_bytes};
+  }
+  // The true queueing delay a byte sent at `now_us` would see.
+  int64_t QueueDelayUs(int64_t now_us) const {
+    return std::max<int64_t>(0, last_departure_us - now_us);
+  }
+};
+
+// Sends `count` messages of `bytes` every `period_us` from t = 0 and reports
+// each delivery to `queue` once it would have reached the edge (one more
+// propagation delay after arriving), up to `now_us`.
+void Drive(SimulatedLink& link, UplinkQueue& queue, int count, int64_t bytes, int64_t period_us,
+           int64_t now_us) {
+  std::vector<SimulatedLink::Delivery> deliveries;
+  for (int i = 0; i < count; ++i) {
+    const int64_t at = i * period_us;
+    deliveries.push_back(link.Send(at, bytes));
+    queue.OnSent(link.total_bytes, at);
+  }
+  for (const auto& d : deliveries) {
+    const int64_t known_at = d.received_at_us - link.clock_offset_us + link.propagation_us;
+    if (known_at <= now_us) queue.OnDelivered(d.sent_at_us, d.received_at_us, d.bytes_received);
+  }
+}
+
+TEST_CASE("UplinkQueue: predicts nothing before the cloud reports", "[edge][uplink_queue]") {
+  UplinkQueue queue;
+  queue.OnSent(5000, 0);
+  CHECK(queue.QueueDelayUs(1000) == 0);
+  CHECK(queue.capacity_bytes_per_s() == 0.0);
+}
+
+TEST_CASE("UplinkQueue: a thin uplink's queue and rate", "[edge][uplink_queue]") {
+  // 24 kbit/s, 40 ms one way; 200-byte messages every 10 ms: 20 kB/s
+  // offered to a 3 kB/s link, so a queue builds.
+  SimulatedLink link{3000.0, 40000};
+  UplinkQueue queue;
+  const int64_t now = 800000;
+  Drive(link, queue, 40, 200, 10000, now);
+  CHECK_THAT(queue.capacity_bytes_per_s(), Catch::Matchers::WithinRel(3000.0, 0.02));
+  const int64_t truth = link.QueueDelayUs(now);
+  REQUIRE(truth > 1000000);  // over a second of queue
+  CHECK_THAT(static_cast<double>(queue.QueueDelayUs(now)),
+             Catch::Matchers::WithinRel(static_cast<double>(truth), 0.05));
+  // 300 more bytes would wait 100 ms more.
+  CHECK(queue.QueueDelayUs(now, 300) - queue.QueueDelayUs(now) == Approx(100000).epsilon(0.02));
+}
+
+TEST_CASE("UplinkQueue: a fat uplink queues nothing", "[edge][uplink_queue]") {
+  // 20 Mbit/s, 30 ms one way, the same messages: they never wait.
+  SimulatedLink link{2.5e6, 30000};
+  UplinkQueue queue;
+  const int64_t now = 400000;
+  Drive(link, queue, 40, 200, 10000, now);
+  CHECK(link.QueueDelayUs(now) == 0);
+  CHECK(queue.QueueDelayUs(now) < 1000);
+  // Only the send rate is seen (a lower bound of the capacity): 20 kB/s.
+  CHECK(queue.capacity_bytes_per_s() >= 19000.0);
+}
+
+TEST_CASE("UplinkQueue: the queue drains once the edge stops sending", "[edge][uplink_queue]") {
+  SimulatedLink link{3000.0, 40000};
+  UplinkQueue queue;
+  Drive(link, queue, 10, 300, 5000, 300000);  // 3000 bytes in 50 ms: a 1 s backlog
+  CHECK(queue.QueueDelayUs(300000) > 500000);
+  CHECK(queue.QueueDelayUs(1200000) == 0);  // long after the last byte left
+}
+
+}  // namespace
+}  // namespace tandem::edge
