@@ -81,7 +81,9 @@ DraftDecision DraftLengthController::Decide() {
   const double keep = Predict(current_.gamma, current_.draft_ahead);
   std::vector<DraftDecision> candidates;
   double top = keep;
+  const bool gamma_fixed = estimates_.verdicts < options_.gamma_warmup_verdicts;
   for (int gamma = options_.min_gamma; gamma <= options_.max_gamma; ++gamma) {
+    if (gamma_fixed && gamma != current_.gamma) continue;
     for (int d = gamma; d <= options_.max_draft_ahead; d *= 2) {
       candidates.push_back({gamma, d, Predict(gamma, d)});
       top = std::max(top, candidates.back().predicted_tokens_per_s);

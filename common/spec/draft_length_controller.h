@@ -23,6 +23,13 @@ struct ControllerOptions {
   double near_optimal = 0.01;
   // Until this many verdicts were observed, keep the initial setting.
   int warmup_verdicts = 3;
+  // Until this many verdicts were observed, only D may change, not gamma:
+  // D follows mostly the RTT, known before the first chunk (the Open
+  // exchange), while gamma turns on the acceptance rate and the cloud's
+  // per-chunk cost, which the priors only guess (on a fast link a prior
+  // acceptance below the pair's made the first choice gamma = 2 where 4-8
+  // were best).
+  int gamma_warmup_verdicts = 4;
   // A Beta prior on the acceptance rate: `alpha_prior_tokens` pseudo-tested
   // tokens at `alpha_prior`, decayed with the real ones. Without it one
   // fully accepted first chunk reads as alpha ~ 1 and the controller jumps

@@ -72,6 +72,8 @@ TEST_CASE("UplinkQueue: a thin uplink's queue and rate", "[edge][uplink_queue]")
   REQUIRE(truth > 1000000);  // over a second of queue
   CHECK_THAT(static_cast<double>(queue.QueueDelayUs(now)),
              Catch::Matchers::WithinRel(static_cast<double>(truth), 0.05));
+  // The reported chunks queued behind each other: evidence of a bottleneck.
+  CHECK(queue.recent_queueing_us() > 100000);
   // 300 more bytes would wait 100 ms more.
   CHECK(queue.QueueDelayUs(now, 300) - queue.QueueDelayUs(now) == Approx(100000).epsilon(0.02));
 }
@@ -84,6 +86,7 @@ TEST_CASE("UplinkQueue: a fat uplink queues nothing", "[edge][uplink_queue]") {
   Drive(link, queue, 40, 200, 10000, now);
   CHECK(link.QueueDelayUs(now) == 0);
   CHECK(queue.QueueDelayUs(now) < 1000);
+  CHECK(queue.recent_queueing_us() < 1000);  // no evidence of a bottleneck
   // Only the send rate is seen (a lower bound of the capacity): 20 kB/s.
   CHECK(queue.capacity_bytes_per_s() >= 19000.0);
 }

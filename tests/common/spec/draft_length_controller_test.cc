@@ -88,6 +88,39 @@ TEST_CASE("DraftLengthController: one fully accepted first chunk is not read as 
   CHECK(c.Decide().draft_ahead < options.max_draft_ahead);
 }
 
+TEST_CASE("DraftLengthController: gamma waits for the first verdicts, D does not",
+          "[spec][controller]") {
+  // The edge decides from priors before its first chunk (warmup 0): the
+  // Open exchange's RTT, a first draft time, the prefill as the cloud's
+  // per-chunk cost, and the prior alpha.
+  auto make = [](int gamma_warmup_verdicts, double rtt) {
+    ControllerOptions options;
+    options.warmup_verdicts = 0;
+    options.gamma_warmup_verdicts = gamma_warmup_verdicts;
+    options.initial_gamma = 4;
+    options.initial_draft_ahead = 8;
+    DraftLengthController c(options);
+    c.ObserveRtt(rtt);
+    c.ObserveDraftTime(0.4e-3);
+    c.ObserveVerify(4, 1e-3);
+    return c;
+  };
+  // A fast link: from the priors alone the model would already change gamma.
+  DraftLengthController unguarded = make(0, 1e-3);
+  REQUIRE(unguarded.Decide().gamma != 4);
+  DraftLengthController guarded = make(4, 1e-3);
+  CHECK(guarded.Decide().gamma == 4);
+  // A long link: D still follows the RTT at once.
+  DraftLengthController far = make(4, 600e-3);
+  for (int i = 0; i < 2; ++i) far.ObserveVerdict(4, false);  // alpha ~ 0.8 so far
+  const DraftDecision decision = far.Decide();
+  CHECK(decision.gamma == 4);
+  CHECK(decision.draft_ahead > 8);
+  // After the warm-up, gamma is free again.
+  for (int i = 0; i < 4; ++i) guarded.ObserveVerdict(0, true);  // alpha falls
+  CHECK(guarded.Decide().gamma != 4);
+}
+
 TEST_CASE("DraftLengthController: converges to the analytic optimum on a static channel",
           "[spec][controller]") {
   const ControllerOptions options;
