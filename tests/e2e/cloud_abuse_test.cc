@@ -39,11 +39,8 @@ TEST_CASE("tandem-cloud: hostile sessions get clean errors while a good one fini
   const std::string address = testing::Address(*cloud);
 
   // The well-behaved session runs in a thread across all the abuse below.
-  edge::GenerationOptions reference_options;
-  reference_options.prompt = "import os\n";
-  reference_options.max_tokens = 48;
   const std::vector<int32_t> reference =
-      testing::RunTargetAlone(*target, tokenizer, testing::TargetDir(), reference_options);
+      testing::TargetGreedy(*target, tokenizer, "import os\n", 48);
   absl::StatusOr<std::vector<int32_t>> good_result;
   edge::SpeculativeOptions good_options;
   good_options.max_tokens = 48;

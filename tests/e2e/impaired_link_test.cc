@@ -2,6 +2,10 @@
 // jitter, a rate limit and loss-induced retransmission stalls): the output
 // must still be exactly the target's.
 
+#include <memory>
+#include <string>
+#include <utility>
+
 #include "bench/linkem/link_model.h"
 #include "bench/linkem/relay.h"
 #include "catch2/catch.hpp"
@@ -12,6 +16,23 @@ namespace {
 
 namespace v1 = ::tandem::v1;
 
+// A started tandem-linkem relay with `settings` (linkem's key=value syntax)
+// in front of `cloud`.
+std::unique_ptr<linkem::Relay> StartRelay(const std::string& settings,
+                                          const cloud::CloudServer& cloud) {
+  linkem::LinkModelSpec spec;
+  spec.settings = settings;
+  auto link = linkem::BuildLinkModel(spec);
+  INFO(link.status().message());
+  REQUIRE(link.ok());
+  linkem::RelayOptions relay_options;
+  relay_options.connection.upstream_address = testing::Address(cloud);
+  auto relay = linkem::Relay::Create(relay_options, *link);
+  REQUIRE(relay.ok());
+  (*relay)->Start();
+  return std::move(*relay);
+}
+
 TEST_CASE("Speculative decoding through an impaired link still equals target-only greedy",
           "[e2e][integration][linkem]") {
   auto draft = testing::LoadModelOrDie(testing::DraftDir());
@@ -20,25 +41,12 @@ TEST_CASE("Speculative decoding through an impaired link still equals target-onl
   REQUIRE(tokenizer.ok());
   auto cloud = testing::StartCloud(testing::TargetDir());
 
-  linkem::LinkModelSpec spec;
-  spec.settings = "delay_ms=4 jitter_ms=2 rate_kbps=2000 loss=5%";
-  auto link = linkem::BuildLinkModel(spec);
-  INFO(link.status().message());
-  REQUIRE(link.ok());
-  linkem::RelayOptions relay_options;
-  relay_options.connection.upstream_address = testing::Address(*cloud);
-  auto relay = linkem::Relay::Create(relay_options, *link);
-  REQUIRE(relay.ok());
-  (*relay)->Start();
-  const std::string address = absl::StrCat("127.0.0.1:", (*relay)->port());
+  auto relay = StartRelay("delay_ms=4 jitter_ms=2 rate_kbps=2000 loss=5%", *cloud);
+  const std::string address = absl::StrCat("127.0.0.1:", relay->port());
 
   for (const std::string prompt : {"def ", "import sys\n", "The default value is"}) {
     INFO("prompt: " << prompt);
-    edge::GenerationOptions reference_options;
-    reference_options.prompt = prompt;
-    reference_options.max_tokens = 32;
-    const std::vector<int32_t> reference =
-        testing::RunTargetAlone(*target, **tokenizer, testing::TargetDir(), reference_options);
+    const std::vector<int32_t> reference = testing::TargetGreedy(*target, **tokenizer, prompt, 32);
     for (edge::DecodingMode decoding :
          {edge::DecodingMode::kPipelined, edge::DecodingMode::kSync}) {
       edge::SpeculativeOptions options;
@@ -55,10 +63,10 @@ TEST_CASE("Speculative decoding through an impaired link still equals target-onl
   }
   // The link really was impaired: loss caused retransmission stalls. (Over
   // several hundred segments at 5% loss, zero losses has probability < 1e-5.)
-  const linkem::LinkStats stats = (*relay)->Stats();
+  const linkem::LinkStats stats = relay->Stats();
   CHECK(stats.uplink.lost_segments + stats.downlink.lost_segments > 0);
   CHECK(stats.uplink.loss_stall_time + stats.downlink.loss_stall_time > absl::ZeroDuration());
-  (*relay)->Shutdown();
+  relay->Shutdown();
 }
 
 TEST_CASE("On a thin uplink the edge reads its rate and holds branches back, output exact",
@@ -71,21 +79,9 @@ TEST_CASE("On a thin uplink the edge reads its rate and holds branches back, out
   // 64 kbit/s: pipelined drafting with correction branches offers more than
   // that, so the uplink stays busy and delivers at its rate.
   constexpr double kRateKbps = 64;
-  linkem::LinkModelSpec spec;
-  spec.settings = "delay_ms=5 rate_kbps=64";
-  auto link = linkem::BuildLinkModel(spec);
-  REQUIRE(link.ok());
-  linkem::RelayOptions relay_options;
-  relay_options.connection.upstream_address = testing::Address(*cloud);
-  auto relay = linkem::Relay::Create(relay_options, *link);
-  REQUIRE(relay.ok());
-  (*relay)->Start();
+  auto relay = StartRelay("delay_ms=5 rate_kbps=64", *cloud);
   const std::string prompt = "import os\n";
-  edge::GenerationOptions reference_options;
-  reference_options.prompt = prompt;
-  reference_options.max_tokens = 48;
-  const std::vector<int32_t> reference =
-      testing::RunTargetAlone(*target, **tokenizer, testing::TargetDir(), reference_options);
+  const std::vector<int32_t> reference = testing::TargetGreedy(*target, **tokenizer, prompt, 48);
 
   for (const absl::Duration queue_target : {absl::InfiniteDuration(), absl::Milliseconds(10)}) {
     INFO("branch queue target " << absl::FormatDuration(queue_target));
@@ -94,9 +90,8 @@ TEST_CASE("On a thin uplink the edge reads its rate and holds branches back, out
     options.max_tokens = 48;
     options.branch_queue_target = queue_target;
     edge::GenerationStats stats;
-    auto ids =
-        testing::RunEdge(draft.get(), **tokenizer, absl::StrCat("127.0.0.1:", (*relay)->port()),
-                         options, prompt, &stats);
+    auto ids = testing::RunEdge(draft.get(), **tokenizer, absl::StrCat("127.0.0.1:", relay->port()),
+                                options, prompt, &stats);
     INFO(ids.status().message());
     REQUIRE(ids.ok());
     CHECK(*ids == reference);
@@ -117,7 +112,7 @@ TEST_CASE("On a thin uplink the edge reads its rate and holds branches back, out
       CHECK(stats.branches_held > 0);  // the queue was seen and branches waited
     }
   }
-  (*relay)->Shutdown();
+  relay->Shutdown();
 }
 
 }  // namespace

@@ -81,11 +81,8 @@ TEST_CASE("Pipelined decoding: greedy output equals target-only decoding in ever
   int64_t rejections = 0;
   for (const std::string& prompt : prompts) {
     INFO("prompt: " << prompt);
-    edge::GenerationOptions reference_options;
-    reference_options.prompt = prompt;
-    reference_options.max_tokens = 32;
     const std::vector<int32_t> reference =
-        testing::RunTargetAlone(*pair.target, *tokenizer, testing::TargetDir(), reference_options);
+        testing::TargetGreedy(*pair.target, *tokenizer, prompt, 32);
     for (v1::VerificationMode mode :
          {v1::VERIFICATION_MODE_EXACT, v1::VERIFICATION_MODE_SPARSE_DRAFT,
           v1::VERIFICATION_MODE_TOPK}) {
@@ -146,11 +143,8 @@ TEST_CASE("Pipelined decoding: correction branches are taken and keep greedy out
   int64_t taken = 0, sent = 0;
   for (const std::string& prompt : prompts) {
     INFO("prompt: " << prompt);
-    edge::GenerationOptions reference_options;
-    reference_options.prompt = prompt;
-    reference_options.max_tokens = 40;
     const std::vector<int32_t> reference =
-        testing::RunTargetAlone(*pair.target, *tokenizer, testing::TargetDir(), reference_options);
+        testing::TargetGreedy(*pair.target, *tokenizer, prompt, 40);
     // (branches per token, branch length, early branches); a 10 ms one-way
     // delay leaves the edge time to draft branches while chunks are in flight.
     for (const auto& [branches, length, early] :

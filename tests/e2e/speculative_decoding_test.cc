@@ -80,11 +80,8 @@ TEST_CASE("Speculative decoding: greedy output equals target-only decoding in ev
   int64_t total_rejections = 0;
   for (const std::string& prompt : Prompts()) {
     INFO("prompt: " << prompt);
-    edge::GenerationOptions reference_options;
-    reference_options.prompt = prompt;
-    reference_options.max_tokens = 24;
     const std::vector<int32_t> reference =
-        testing::RunTargetAlone(*m.target, *m.tokenizer, testing::TargetDir(), reference_options);
+        testing::TargetGreedy(*m.target, *m.tokenizer, prompt, 24);
     for (v1::VerificationMode mode :
          {v1::VERIFICATION_MODE_EXACT, v1::VERIFICATION_MODE_SPARSE_DRAFT,
           v1::VERIFICATION_MODE_TOPK}) {

@@ -82,6 +82,17 @@ inline std::vector<int32_t> RunTargetAlone(const model::LlamaModel& target,
   return *ids;
 }
 
+// The target's greedy continuation of `prompt`, `max_tokens` long at most:
+// the reference that speculative decoding must reproduce.
+inline std::vector<int32_t> TargetGreedy(const model::LlamaModel& target,
+                                         const model::Tokenizer& tokenizer,
+                                         const std::string& prompt, int64_t max_tokens) {
+  edge::GenerationOptions options;
+  options.prompt = prompt;
+  options.max_tokens = max_tokens;
+  return RunTargetAlone(target, tokenizer, TargetDir(), options);
+}
+
 }  // namespace tandem::testing
 
 #endif  // TANDEM_TESTS_TESTING_CLOUD_FIXTURE_H_
