@@ -250,6 +250,7 @@ absl::StatusOr<std::vector<int32_t>> SpeculativeClient::Generate(
   downlink_rate_ = DeliveryRate();
   uplink_queue_ = UplinkQueue();
   last_branch_bytes_ = 0;
+  draft_us_ewma_ = service_us_ewma_ = 0;
   stats_.decoding = cloud_ar                                   ? "cloud"
                     : options_.decoding == DecodingMode::kSync ? "sync"
                                                                : "pipelined";
@@ -541,7 +542,6 @@ absl::Status SpeculativeClient::RunPipelined() {
   pipeline.min_chunk = std::min(options_.draft_min, pipeline.chunk_tokens);
   pipeline.draft_ahead = options_.draft_ahead;
   PipelineState state(pipeline, sequence_);
-  draft_us_ewma_ = service_us_ewma_ = 0;
   controller_.reset();
   if (options_.adaptive) {
     spec::ControllerOptions controller;
@@ -585,11 +585,8 @@ absl::Status SpeculativeClient::RunPipelined() {
     if (can_draft && state.open_chunk_size() == 0 && branch_drafter_ != nullptr && Branching() &&
         CloudHasTimeForBranch(state)) {
       absl::StatusOr<bool> grew = GrowBranch(state, receiver);
-      if (!grew.ok()) {
-        status = grew.status();
-        break;
-      }
-      if (*grew) continue;
+      status = grew.status();
+      if (!grew.ok() || *grew) continue;  // an error ends the loop
     }
     if (can_draft) {
       const absl::Time draft_start = absl::Now();
@@ -642,11 +639,8 @@ absl::Status SpeculativeClient::RunPipelined() {
       // branch for a token in flight, or wait for a verdict.
       if (branch_drafter_ != nullptr && Branching()) {
         absl::StatusOr<bool> grew = GrowBranch(state, receiver);
-        if (!grew.ok()) {
-          status = grew.status();
-          break;
-        }
-        if (*grew) continue;
+        status = grew.status();
+        if (!grew.ok() || *grew) continue;  // an error ends the loop
       }
       absl::StatusOr<v1::CloudMessage> message = receiver.Pop(&stats_.edge_wait_time);
       status = message.ok() ? ApplyPipelined(*message, state) : message.status();
