@@ -33,13 +33,11 @@ void UplinkQueue::OnDelivered(int64_t sent_at_us, int64_t received_at_us, int64_
   while (static_cast<int>(reports_.size()) > std::max(2, capacity_window_)) reports_.pop_front();
 
   const int64_t one_way_us = received_at_us - sent_at_us;  // + the clocks' offset
-  min_one_way_us_ = have_one_way_ ? std::min(min_one_way_us_, one_way_us) : one_way_us;
-  have_one_way_ = true;
+  min_one_way_us_ =
+      recent_queueing_us_.empty() ? one_way_us : std::min(min_one_way_us_, one_way_us);
   last_sent_at_us_ = sent_at_us;
-  last_queueing_us_ = one_way_us - min_one_way_us_;
-  recent_queueing_us_.push_back(last_queueing_us_);
+  recent_queueing_us_.push_back(one_way_us - min_one_way_us_);
   while (recent_queueing_us_.size() > kRecentReports) recent_queueing_us_.pop_front();
-  have_delivery_ = true;
   // Sends before the reported chunk no longer matter.
   while (sends_.size() > 1 && sends_[1].first <= sent_at_us) sends_.pop_front();
 }
@@ -63,14 +61,14 @@ int64_t UplinkQueue::SentBy(int64_t at_us) const {
   return total;
 }
 
-int64_t UplinkQueue::QueueDelayUs(int64_t now_us) const { return QueueDelayUs(now_us, 0); }
-
 int64_t UplinkQueue::QueueDelayUs(int64_t now_us, int64_t extra_bytes) const {
   const double capacity = capacity_bytes_per_s();
-  if (!have_delivery_ || capacity <= 0 || sends_.empty()) return 0;
+  if (recent_queueing_us_.empty() || capacity <= 0 || sends_.empty()) return 0;
   const double sent_since =
       static_cast<double>(sends_.back().second + extra_bytes - SentBy(last_sent_at_us_));
-  const double drained_us = static_cast<double>(now_us - last_sent_at_us_ - last_queueing_us_);
+  // The last reported chunk left the queue at its send time plus its queueing.
+  const double drained_us =
+      static_cast<double>(now_us - last_sent_at_us_ - recent_queueing_us_.back());
   const double queued = sent_since - capacity * std::max(0.0, drained_us) * 1e-6;
   return queued <= 0 ? 0 : static_cast<int64_t>(queued / capacity * 1e6);
 }

@@ -43,10 +43,9 @@ class UplinkQueue {
   // delay over the least seen): evidence that the uplink is a bottleneck,
   // without which the capacity is only the edge's own sending rate.
   int64_t recent_queueing_us() const;
-  // The predicted queueing delay at `now_us`, in microseconds.
-  int64_t QueueDelayUs(int64_t now_us) const;
-  // The same, if `extra_bytes` more were sent at `now_us`.
-  int64_t QueueDelayUs(int64_t now_us, int64_t extra_bytes) const;
+  // The predicted queueing delay at `now_us`, in microseconds, if
+  // `extra_bytes` more were sent then.
+  int64_t QueueDelayUs(int64_t now_us, int64_t extra_bytes = 0) const;
 
   static constexpr int64_t kMinSpanUs = 1000;  // reports closer than this: one TCP read
   static constexpr size_t kRecentReports = 8;
@@ -64,12 +63,10 @@ class UplinkQueue {
   std::deque<double> capacity_samples_;            // bytes/s
   std::deque<std::pair<int64_t, int64_t>> sends_;  // (at_us, total_bytes)
   int64_t min_one_way_us_ = 0;
-  bool have_one_way_ = false;
-  // The last reported chunk: sent at, and its queueing delay.
-  int64_t last_sent_at_us_ = 0;
-  int64_t last_queueing_us_ = 0;
-  std::deque<int64_t> recent_queueing_us_;  // of the last kRecentReports chunks
-  bool have_delivery_ = false;
+  int64_t last_sent_at_us_ = 0;  // of the last reported chunk
+  // Queueing delays of the last kRecentReports chunks, the last one's at the
+  // back; empty before the first report.
+  std::deque<int64_t> recent_queueing_us_;
 };
 
 }  // namespace tandem::edge
