@@ -1,17 +1,19 @@
 // tandem-adaptive-bench: the adaptive draft-length controller against every
 // fixed chunk size, per link profile, in one run.
 //
-// For each profile (the linkem presets, and a drifting link whose RTT and
-// bandwidth change every 300 ms) and each configuration -- adaptive
-// (gamma in [1, 8], D <= 64) and fixed gamma in {1, 2, 3, 4, 6, 8} with D in
-// {2 gamma, 8 gamma} (the better D kept: "D tuned") -- the same prompts and
+// For each profile (the linkem presets; drift, whose RTT and bandwidth change
+// every 300 ms; drift-uplink, whose uplink turns thin every other second)
+// and each configuration -- adaptive (gamma in [1, 8], D <= 64, correction
+// branches gated by the uplink queue) and fixed gamma in {1, 2, 3, 4, 6, 8}
+// with D in {2 gamma, 8 gamma} (the better D kept: "D tuned"), each with 3
+// correction branches and with none (--fixed_branches) -- the same prompts and
 // seeds run through a fresh tandem-linkem relay (so a drifting schedule
 // starts at 0 for every configuration) to an in-process tandem-cloud, or
 // with --cloud_port to one in its own process (bench/pinned.sh).
 // Reports tokens/s after the first token and adaptive / best fixed; with
 // --repeats=R every configuration runs R times, interleaved, and medians count.
 //
-//   tandem-adaptive-bench [--profiles=lan,metro,wan,cellular,satellite,drift]
+//   tandem-adaptive-bench [--profiles=lan,metro,wan,cellular,satellite,drift,drift-uplink]
 //   bench/pinned.sh tandem-adaptive-bench [flags]   (cloud and edge on their own cores)
 
 #include <algorithm>
@@ -23,6 +25,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "bench/bench_harness.h"
@@ -35,8 +38,12 @@
 ABSL_FLAG(std::string, draft, "deploy/models/tandem-draft", "Draft model directory.");
 ABSL_FLAG(std::string, target, "deploy/models/tandem-target", "Target model directory.");
 ABSL_FLAG(std::vector<std::string>, profiles,
-          std::vector<std::string>({"lan", "metro", "wan", "cellular", "satellite", "drift"}),
-          "Link profiles: linkem presets, or drift.");
+          std::vector<std::string>({"lan", "metro", "wan", "cellular", "satellite", "drift",
+                                    "drift-uplink"}),
+          "Link profiles: linkem presets, drift or drift-uplink.");
+ABSL_FLAG(std::vector<std::string>, fixed_branches, std::vector<std::string>({"3", "0"}),
+          "Correction branches (--branches) of the fixed settings: every fixed gamma and D runs "
+          "with each; adaptive runs with the default (3, gated by the uplink queue).");
 ABSL_FLAG(double, temperature, 0.0, "Sampling temperature.");
 ABSL_FLAG(int, max_tokens, 48, "Tokens per prompt.");
 ABSL_FLAG(int, prompts, 2, "Prompts per configuration.");
@@ -57,6 +64,7 @@ using tandem::edge::DecodingMode;
 // A link that alternates every 300 ms between a fast metro link (RTT 10 ms,
 // 50 Mbit/s) and a slow, far one (RTT 240 ms, 400 kbit/s), for 10 minutes:
 // each generation crosses several changes, which the controller must track.
+// (Both phases happen to want the same fixed setting, docs/benchmarks.md.)
 std::string DriftSchedule() {
   std::string text = "# drifting link: metro <-> slow long-haul every 300 ms\n";
   for (int t = 0; t < 600000; t += 600) {
@@ -66,15 +74,32 @@ std::string DriftSchedule() {
   return text;
 }
 
+// A phone whose uplink comes and goes: every second it alternates between a
+// continental WAN path (RTT 60 ms, 20 Mbit/s each way) and a congested
+// cellular cell (RTT 80 ms, 32 kbit/s up with a 16 KiB buffer, 2 Mbit/s
+// down), for 10 minutes. The two phases want opposite branch settings:
+// correction branches gain 20-40% on the fat link and cost about as much
+// where they queue ahead of the main path's chunks on the thin uplink.
+std::string DriftUplinkSchedule() {
+  std::string text = "# drifting uplink: wan <-> congested cell every 300 ms\n";
+  for (int t = 0; t < 600000; t += 600) {
+    absl::StrAppend(&text, t, " delay_ms=30 jitter_ms=2 rate_kbps=20000 queue_kb=256 loss=0\n");
+    absl::StrAppend(&text, t + 300,
+                    " delay_ms=40 up.rate_kbps=32 up.queue_kb=16 down.rate_kbps=2000\n");
+  }
+  return text;
+}
+
 absl::StatusOr<tandem::linkem::LinkModel> Link(const std::string& profile) {
-  if (profile != "drift") {
+  if (profile != "drift" && profile != "drift-uplink") {
     tandem::linkem::LinkModelSpec spec;
     spec.preset = profile;
     return tandem::linkem::BuildLinkModel(spec);
   }
   tandem::linkem::LinkModel link;
-  auto schedule = tandem::linkem::ProfileSchedule::Parse(DriftSchedule(),
-                                                         tandem::linkem::LinkProfile{}, "drift");
+  auto schedule = tandem::linkem::ProfileSchedule::Parse(
+      profile == "drift" ? DriftSchedule() : DriftUplinkSchedule(), tandem::linkem::LinkProfile{},
+      profile);
   if (!schedule.ok()) return schedule.status();
   link.schedule = *schedule;
   return link;
@@ -85,6 +110,7 @@ struct Config {
   bool adaptive;
   int gamma;
   int draft_ahead;
+  int branches = 3;
 };
 
 // Tokens per second after the first token, over the prompts.
@@ -109,6 +135,7 @@ absl::StatusOr<double> Measure(const tandem::bench::BenchHarness& harness,
     options.draft_min = config.adaptive ? 1 : config.gamma;
     options.draft_max = config.gamma;
     options.draft_ahead = config.draft_ahead;
+    options.branches = config.branches;
     auto stats =
         harness.Generate((*relay)->port(), options,
                          tandem::bench::BenchPrompts()[p % tandem::bench::BenchPrompts().size()]);
@@ -135,6 +162,16 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << harness.status().message() << "\n";
     return 1;
   }
+  std::vector<int> fixed_branches;
+  for (const std::string& text : absl::GetFlag(FLAGS_fixed_branches)) {
+    int branches = 0;
+    if (!absl::SimpleAtoi(text, &branches) || branches < 0) {
+      std::cerr << "error: --fixed_branches: \"" << text
+                << "\" is not a branch count (e.g. --fixed_branches=3,0)\n";
+      return 2;
+    }
+    fixed_branches.push_back(branches);
+  }
   std::ofstream csv;
   if (!absl::GetFlag(FLAGS_csv).empty()) csv.open(absl::GetFlag(FLAGS_csv), std::ios::app);
   for (const std::string& profile : absl::GetFlag(FLAGS_profiles)) {
@@ -148,8 +185,12 @@ int main(int argc, char** argv) {
       return *rate;
     };
     std::vector<Config> configs = {{"adaptive", true, 8, 64}};
-    for (int gamma : {1, 2, 3, 4, 6, 8}) {
-      for (int d : {2 * gamma, 8 * gamma}) configs.push_back({"fixed", false, gamma, d});
+    for (int branches : fixed_branches) {
+      for (int gamma : {1, 2, 3, 4, 6, 8}) {
+        for (int d : {2 * gamma, 8 * gamma}) {
+          configs.push_back({"fixed", false, gamma, d, branches});
+        }
+      }
     }
     std::vector<std::vector<double>> samples(configs.size());
     for (int r = 0; r < std::max(1, absl::GetFlag(FLAGS_repeats)); ++r) {
@@ -165,20 +206,23 @@ int main(int argc, char** argv) {
     double best_fixed = 0;
     std::string best_name;
     std::string line;
-    // After the adaptive one, configs come in pairs per gamma: D = 2 gamma, 8 gamma.
+    // After the adaptive one, configs come in pairs per (branches, gamma):
+    // D = 2 gamma, 8 gamma.
     for (size_t i = 1; i + 1 < configs.size(); i += 2) {
       const int gamma = configs[i].gamma;
+      const int branches = configs[i].branches;
       const bool far = median_of(i + 1) > median_of(i);
       const double best_d_rate = median_of(far ? i + 1 : i);
       const int best_d = configs[far ? i + 1 : i].draft_ahead;
+      if (gamma == 1) absl::StrAppend(&line, absl::StrFormat(" b%d", branches));
       absl::StrAppend(&line, absl::StrFormat(" g%d:%.1f(D%d)", gamma, best_d_rate, best_d));
       if (best_d_rate > best_fixed) {
         best_fixed = best_d_rate;
-        best_name = absl::StrCat("g", gamma, " D", best_d);
+        best_name = absl::StrCat("g", gamma, " D", best_d, " b", branches);
       }
       if (csv.is_open()) {
-        csv << absl::StrFormat("%s,%s,fixed,%d,%d,%.2f\n", absl::GetFlag(FLAGS_git_sha), profile,
-                               gamma, best_d, best_d_rate);
+        csv << absl::StrFormat("%s,%s,fixed,%d,%d,%d,%.2f\n", absl::GetFlag(FLAGS_git_sha), profile,
+                               gamma, best_d, branches, best_d_rate);
       }
     }
     std::cout << absl::StrFormat(
@@ -186,7 +230,7 @@ int main(int argc, char** argv) {
         adaptive, best_fixed, best_name, best_fixed > 0 ? adaptive / best_fixed : 0.0, line);
     std::cout.flush();
     if (csv.is_open()) {
-      csv << absl::StrFormat("%s,%s,adaptive,0,0,%.2f\n", absl::GetFlag(FLAGS_git_sha), profile,
+      csv << absl::StrFormat("%s,%s,adaptive,0,0,3,%.2f\n", absl::GetFlag(FLAGS_git_sha), profile,
                              adaptive);
     }
     const nlohmann::json row = {{"bench", "adaptive"},

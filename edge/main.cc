@@ -76,10 +76,13 @@ ABSL_FLAG(int, branches, 3,
           "the draft's next most likely tokens and drafted while the edge would wait; a "
           "rejection whose correction matches one continues without a round trip (0 = off).");
 ABSL_FLAG(int, branch_length, 8, "Drafted tokens per correction branch.");
-ABSL_FLAG(absl::Duration, branch_queue_target, absl::InfiniteDuration(),
+ABSL_FLAG(std::string, branch_queue_target, "auto",
           "Hold a correction branch back if the uplink queue it would join, itself included, is "
-          "predicted to take longer than this to drain (e.g. 10ms on an uplink below ~200 "
-          "kbit/s, where branches delay the main path); inf: never.");
+          "predicted to take longer than this to drain (on an uplink below ~200 kbit/s branches "
+          "delay the main path); inf: never; auto: 30ms with --adaptive, inf without.");
+ABSL_FLAG(int, branches_before_uplink_measured, -1,
+          "With a finite --branch-queue-target: correction branches sent before two verdicts "
+          "have measured the uplink (e.g. 3 on a link known to be thin); -1: no limit.");
 ABSL_FLAG(bool, early_branches, true,
           "Grow correction branches between chunks while the chunks in flight keep the cloud "
           "busy, not only when the draft-ahead limit makes the edge wait.");
@@ -261,7 +264,15 @@ absl::StatusOr<tandem::edge::SpeculativeOptions> SpeculativeOptionsFromFlags() {
   options.branches = absl::GetFlag(FLAGS_branches);
   options.branch_length = absl::GetFlag(FLAGS_branch_length);
   options.early_branches = absl::GetFlag(FLAGS_early_branches);
-  options.branch_queue_target = absl::GetFlag(FLAGS_branch_queue_target);
+  if (const std::string target = absl::GetFlag(FLAGS_branch_queue_target); target != "auto") {
+    absl::Duration parsed;
+    if (!absl::ParseDuration(target, &parsed)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--branch-queue-target: \"", target, "\" is not a duration (e.g. 10ms), inf or auto"));
+    }
+    options.branch_queue_target = parsed;
+  }
+  options.branches_before_uplink_measured = absl::GetFlag(FLAGS_branches_before_uplink_measured);
   options.branch_min_score = absl::GetFlag(FLAGS_branch_min_score);
   options.residual_candidates = absl::GetFlag(FLAGS_residual_candidates);
   options.top_k_return = absl::GetFlag(FLAGS_top_k_return);

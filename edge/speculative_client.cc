@@ -59,15 +59,24 @@ absl::Status SpeculativeOptions::Validate() const {
     return absl::InvalidArgumentError(
         "--branches must be >= 0, --branch-length >= 1, --branch-min-score in [0, 1]");
   }
-  if (branch_queue_target < absl::ZeroDuration()) {
+  if (branch_queue_target && *branch_queue_target < absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
         "--branch-queue-target must be >= 0 (e.g. 10ms; inf never holds branches back)");
+  }
+  if (branches_before_uplink_measured < -1) {
+    return absl::InvalidArgumentError(
+        "--branches-before-uplink-measured must be >= 0, or -1 for no limit");
   }
   if (residual_candidates < 1 || top_k_return < 1 || sparse_top_k < 1) {
     return absl::InvalidArgumentError(
         "--residual-candidates, --top-k-return and --sparse-top-k must be >= 1");
   }
   return absl::OkStatus();
+}
+
+absl::Duration SpeculativeOptions::BranchQueueTarget() const {
+  if (branch_queue_target) return *branch_queue_target;
+  return adaptive ? kAdaptiveBranchQueueTarget : absl::InfiniteDuration();
 }
 
 SpeculativeClient::SpeculativeClient(const model::LlamaModel* draft,
@@ -452,15 +461,20 @@ bool SpeculativeClient::Branching() const {
 }
 
 bool SpeculativeClient::BranchHeldForUplink() const {
-  if (options_.branch_queue_target == absl::InfiniteDuration()) return false;
-  // Until two verdicts have measured the uplink, a few branches only.
-  if (!uplink_queue_.measured()) return stats_.branches_sent >= kBranchesBeforeUplinkMeasured;
+  const absl::Duration target = options_.BranchQueueTarget();
+  if (target == absl::InfiniteDuration()) return false;
+  // Until two verdicts have measured the uplink, nothing is known of it.
+  if (!uplink_queue_.measured()) {
+    return options_.branches_before_uplink_measured >= 0 &&
+           stats_.branches_sent >= options_.branches_before_uplink_measured;
+  }
   // The capacity estimate is the bottleneck's only if the link has queued
   // the edge's chunks recently; otherwise it is the edge's own sending rate
   // and would predict queues that are not there.
-  const absl::Duration target = options_.branch_queue_target;
-  if (absl::Microseconds(uplink_queue_.recent_queueing_us()) * 2 < target) return false;
-  return absl::Microseconds(uplink_queue_.QueueDelayUs(NowMicros(), last_branch_bytes_)) > target;
+  const bool queueing = absl::Microseconds(uplink_queue_.standing_queueing_us()) * 2 >= target;
+  const double gain = queueing ? 1.0 : kProbeGain;
+  return absl::Microseconds(uplink_queue_.QueueDelayUs(NowMicros(), last_branch_bytes_, gain)) >
+         target;
 }
 
 bool SpeculativeClient::CloudHasTimeForBranch(const PipelineState& state) const {

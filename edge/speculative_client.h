@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,13 +68,21 @@ struct SpeculativeOptions {
   bool early_branches = true;
   // Branches are speculative traffic. With a finite target, a branch is
   // held back if the uplink queue it would join, itself included, is
-  // predicted to take longer than this to drain (edge/uplink_queue.h), and
-  // only kBranchesBeforeUplinkMeasured go out before two verdicts have
-  // measured the uplink. On a thin uplink (below ~200 kbit/s) branches
-  // otherwise delay the main path's chunks; on a fat one the wait for the
-  // measurement costs the first round trip's branches (docs/benchmarks.md),
-  // hence off by default. InfiniteDuration: never held back.
-  absl::Duration branch_queue_target = absl::InfiniteDuration();
+  // predicted to take longer than this to drain (edge/uplink_queue.h). On a
+  // thin uplink (below ~200 kbit/s) branches otherwise delay the main path's
+  // chunks. Unset: kAdaptiveBranchQueueTarget when `adaptive` (the
+  // controller adapts how much the edge speculates to the channel: gamma, D
+  // and this), never when fixed. InfiniteDuration: never held back.
+  std::optional<absl::Duration> branch_queue_target;
+  static constexpr absl::Duration kAdaptiveBranchQueueTarget = absl::Milliseconds(30);
+  // With a finite queue target: how many branches may go out before two
+  // verdicts have measured the uplink; -1 = no limit. Nothing is known of
+  // the link in the first round trip: a limit protects a link that is thin
+  // from the start and costs a fat one that round trip's branches (about 3%
+  // of a 48-token generation at RTT 50 ms, docs/benchmarks.md).
+  int branches_before_uplink_measured = -1;
+  // The queue target in force (branch_queue_target resolved).
+  absl::Duration BranchQueueTarget() const;
   // A branch is drafted only if the chance it is taken, estimated as in
   // PipelineState::NextBranchTarget, is at least this.
   double branch_min_score = 0.01;
@@ -120,7 +129,7 @@ class SpeculativeClient {
   absl::StatusOr<bool> GrowBranch(PipelineState& state, VerdictReceiver& receiver);
   // Whether the next branch waits for the uplink (options_.branch_queue_target).
   bool BranchHeldForUplink() const;
-  static constexpr int64_t kBranchesBeforeUplinkMeasured = 3;
+  static constexpr double kProbeGain = 2.0;
   // Whether a branch grown now, and then the next chunk, would be sent
   // before the cloud runs out of work (options_.early_branches).
   bool CloudHasTimeForBranch(const PipelineState& state) const;

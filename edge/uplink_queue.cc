@@ -37,14 +37,14 @@ void UplinkQueue::OnDelivered(int64_t sent_at_us, int64_t received_at_us, int64_
       recent_queueing_us_.empty() ? one_way_us : std::min(min_one_way_us_, one_way_us);
   last_sent_at_us_ = sent_at_us;
   recent_queueing_us_.push_back(one_way_us - min_one_way_us_);
-  while (recent_queueing_us_.size() > kRecentReports) recent_queueing_us_.pop_front();
+  while (recent_queueing_us_.size() > kStandingReports) recent_queueing_us_.pop_front();
   // Sends before the reported chunk no longer matter.
   while (sends_.size() > 1 && sends_[1].first <= sent_at_us) sends_.pop_front();
 }
 
-int64_t UplinkQueue::recent_queueing_us() const {
+int64_t UplinkQueue::standing_queueing_us() const {
   if (recent_queueing_us_.empty()) return 0;
-  return *std::max_element(recent_queueing_us_.begin(), recent_queueing_us_.end());
+  return *std::min_element(recent_queueing_us_.begin(), recent_queueing_us_.end());
 }
 
 double UplinkQueue::capacity_bytes_per_s() const {
@@ -52,24 +52,27 @@ double UplinkQueue::capacity_bytes_per_s() const {
   return *std::max_element(capacity_samples_.begin(), capacity_samples_.end());
 }
 
-int64_t UplinkQueue::SentBy(int64_t at_us) const {
-  int64_t total = 0;
-  for (const auto& [sent_at, bytes] : sends_) {
-    if (sent_at > at_us) break;
-    total = bytes;
-  }
-  return total;
-}
-
-int64_t UplinkQueue::QueueDelayUs(int64_t now_us, int64_t extra_bytes) const {
-  const double capacity = capacity_bytes_per_s();
+int64_t UplinkQueue::QueueDelayUs(int64_t now_us, int64_t extra_bytes, double capacity_gain) const {
+  const double capacity = capacity_bytes_per_s() * capacity_gain;  // bytes/s
   if (recent_queueing_us_.empty() || capacity <= 0 || sends_.empty()) return 0;
-  const double sent_since =
-      static_cast<double>(sends_.back().second + extra_bytes - SentBy(last_sent_at_us_));
-  // The last reported chunk left the queue at its send time plus its queueing.
-  const double drained_us =
-      static_cast<double>(now_us - last_sent_at_us_ - recent_queueing_us_.back());
-  const double queued = sent_since - capacity * std::max(0.0, drained_us) * 1e-6;
+  // At s_k the queue held q_k's worth of bytes ahead of chunk k; from there
+  // each later send adds its bytes and the link drains at C in between
+  // (Q = max(0, Q - C dt) + b): an idle link banks no credit for a burst.
+  double queued = capacity * static_cast<double>(recent_queueing_us_.back()) * 1e-6;
+  int64_t at_us = last_sent_at_us_;
+  int64_t total = 0;  // bytes sent up to the last send considered
+  for (const auto& [sent_at, bytes] : sends_) {
+    if (sent_at <= last_sent_at_us_) {
+      total = bytes;
+      continue;
+    }
+    queued = std::max(0.0, queued - capacity * static_cast<double>(sent_at - at_us) * 1e-6) +
+             static_cast<double>(bytes - total);
+    total = bytes;
+    at_us = sent_at;
+  }
+  queued = std::max(0.0, queued - capacity * static_cast<double>(now_us - at_us) * 1e-6) +
+           static_cast<double>(extra_bytes);
   return queued <= 0 ? 0 : static_cast<int64_t>(queued / capacity * 1e6);
 }
 

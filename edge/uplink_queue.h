@@ -19,11 +19,13 @@ namespace tandem::edge {
 // - A chunk's queueing: its one-way delay (cloud receive time - edge send
 //   time; the clocks' offset cancels) less the least one-way delay seen.
 // - The queue now, a fluid model from the last reported chunk k, sent at
-//   s_k, which left the queue at s_k + q_k (on the sender's clock): the bytes
-//   sent since s_k, less what the link drained since s_k + q_k,
-//     Q(now) = max(0, S(now) - S(s_k) - C (now - s_k - q_k)),
-//   and its delay Q / C. Before any report, or without a capacity sample:
-//   no queue is predicted (nothing is held back).
+//   s_k with queueing q_k (on the sender's clock): C q_k bytes at s_k, then
+//   for each message sent since, at t_i with b_i bytes,
+//     Q(t_i) = max(0, Q(t_{i-1}) - C (t_i - t_{i-1})) + b_i,
+//   drained to `now` the same way; its delay is Q / C. (Not the bytes sent
+//   since s_k less C (now - s_k - q_k): a link that idled banks no credit
+//   for the burst after it.) Before any report, or without a capacity
+//   sample: no queue is predicted (nothing is held back).
 // Pure: the caller passes every time; unit-tested with a simulated link.
 class UplinkQueue {
  public:
@@ -39,32 +41,32 @@ class UplinkQueue {
   double capacity_bytes_per_s() const;
   // Whether there is a capacity sample: before it nothing is predicted.
   bool measured() const { return !capacity_samples_.empty(); }
-  // The largest queueing delay among the last reported chunks (one-way
-  // delay over the least seen): evidence that the uplink is a bottleneck,
-  // without which the capacity is only the edge's own sending rate.
-  int64_t recent_queueing_us() const;
+  // The least queueing delay (one-way delay over the least seen) among the
+  // last kStandingReports reported chunks: a standing queue, evidence that
+  // the uplink is a bottleneck (without it the capacity is only the edge's
+  // own sending rate). The least, not the last: jitter delays one chunk, a
+  // bottleneck every one sent while it is busy.
+  int64_t standing_queueing_us() const;
   // The predicted queueing delay at `now_us`, in microseconds, if
-  // `extra_bytes` more were sent then.
-  int64_t QueueDelayUs(int64_t now_us, int64_t extra_bytes = 0) const;
+  // `extra_bytes` more were sent then, and the link drained at
+  // `capacity_gain` times the capacity estimate.
+  int64_t QueueDelayUs(int64_t now_us, int64_t extra_bytes = 0, double capacity_gain = 1) const;
 
   static constexpr int64_t kMinSpanUs = 1000;  // reports closer than this: one TCP read
-  static constexpr size_t kRecentReports = 8;
+  static constexpr size_t kStandingReports = 3;
 
  private:
   struct Report {
     int64_t received_at_us;
     int64_t bytes_received;
   };
-  // Bytes sent up to and including the last message sent at or before `at_us`.
-  int64_t SentBy(int64_t at_us) const;
-
   int capacity_window_;
   std::deque<Report> reports_;
   std::deque<double> capacity_samples_;            // bytes/s
   std::deque<std::pair<int64_t, int64_t>> sends_;  // (at_us, total_bytes)
   int64_t min_one_way_us_ = 0;
   int64_t last_sent_at_us_ = 0;  // of the last reported chunk
-  // Queueing delays of the last kRecentReports chunks, the last one's at the
+  // Queueing delays of the last kStandingReports chunks, the last one's at the
   // back; empty before the first report.
   std::deque<int64_t> recent_queueing_us_;
 };

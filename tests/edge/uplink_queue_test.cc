@@ -73,7 +73,7 @@ TEST_CASE("UplinkQueue: a thin uplink's queue and rate", "[edge][uplink_queue]")
   CHECK_THAT(static_cast<double>(queue.QueueDelayUs(now)),
              Catch::Matchers::WithinRel(static_cast<double>(truth), 0.05));
   // The reported chunks queued behind each other: evidence of a bottleneck.
-  CHECK(queue.recent_queueing_us() > 100000);
+  CHECK(queue.standing_queueing_us() > 100000);
   // 300 more bytes would wait 100 ms more.
   CHECK(queue.QueueDelayUs(now, 300) - queue.QueueDelayUs(now) == Approx(100000).epsilon(0.02));
 }
@@ -86,9 +86,27 @@ TEST_CASE("UplinkQueue: a fat uplink queues nothing", "[edge][uplink_queue]") {
   Drive(link, queue, 40, 200, 10000, now);
   CHECK(link.QueueDelayUs(now) == 0);
   CHECK(queue.QueueDelayUs(now) < 1000);
-  CHECK(queue.recent_queueing_us() < 1000);  // no evidence of a bottleneck
+  CHECK(queue.standing_queueing_us() < 1000);  // no evidence of a bottleneck
   // Only the send rate is seen (a lower bound of the capacity): 20 kB/s.
   CHECK(queue.capacity_bytes_per_s() >= 19000.0);
+}
+
+TEST_CASE("UplinkQueue: a burst into a link that idled queues", "[edge][uplink_queue]") {
+  // 3 kB/s, 40 ms one way. One message at t = 0, reported; the link idles
+  // for 200 ms; then ten 100-byte messages at once: a 1000-byte queue,
+  // 333 ms, whatever the idle time before it.
+  SimulatedLink link{3000.0, 40000};
+  UplinkQueue queue;
+  Drive(link, queue, 3, 100, 1000, 150000);  // capacity sample and reports
+  REQUIRE(queue.measured());
+  const int64_t burst_at = 200000;
+  for (int i = 0; i < 10; ++i) {
+    link.Send(burst_at, 100);
+    queue.OnSent(link.total_bytes, burst_at);
+  }
+  REQUIRE(link.QueueDelayUs(burst_at) > 300000);
+  CHECK_THAT(static_cast<double>(queue.QueueDelayUs(burst_at)),
+             Catch::Matchers::WithinRel(static_cast<double>(link.QueueDelayUs(burst_at)), 0.1));
 }
 
 TEST_CASE("UplinkQueue: the queue drains once the edge stops sending", "[edge][uplink_queue]") {
