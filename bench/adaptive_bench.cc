@@ -2,15 +2,16 @@
 // fixed chunk size, per link profile, in one run.
 //
 // For each profile (the linkem presets; drift, whose RTT and bandwidth change
-// every 300 ms; drift-uplink, whose uplink turns thin every other second)
+// every 300 ms; drift-uplink, whose uplink turns thin every other 3 s)
 // and each configuration -- adaptive (gamma in [1, 8], D <= 64, correction
 // branches gated by the uplink queue) and fixed gamma in {1, 2, 3, 4, 6, 8}
 // with D in {2 gamma, 8 gamma} (the better D kept: "D tuned"), each with 3
 // correction branches and with none (--fixed_branches) -- the same prompts and
-// seeds run through a fresh tandem-linkem relay (so a drifting schedule
-// starts at 0 for every configuration) to an in-process tandem-cloud, or
-// with --cloud_port to one in its own process (bench/pinned.sh).
-// Reports tokens/s after the first token and adaptive / best fixed; with
+// seeds run through a fresh tandem-linkem relay (a drifting schedule runs
+// for --drift_window from 0 for every configuration, Measure()) to an
+// in-process tandem-cloud, or with --cloud_port to one in its own process
+// (bench/pinned.sh). Reports tokens/s after the first token and adaptive /
+// best fixed; with
 // --repeats=R every configuration runs R times, interleaved, and medians count.
 //
 //   tandem-adaptive-bench [--profiles=lan,metro,wan,cellular,satellite,drift,drift-uplink]
@@ -19,6 +20,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -28,12 +30,14 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/time.h"
 #include "bench/bench_harness.h"
 #include "bench/linkem/link_model.h"
 #include "bench/linkem/presets.h"
 #include "bench/linkem/relay.h"
 #include "common/base/flag_spelling.h"
 #include "common/model/compute_threads.h"
+#include "edge/uplink_queue.h"
 
 ABSL_FLAG(std::string, draft, "deploy/models/tandem-draft", "Draft model directory.");
 ABSL_FLAG(std::string, target, "deploy/models/tandem-target", "Target model directory.");
@@ -46,7 +50,10 @@ ABSL_FLAG(std::vector<std::string>, fixed_branches, std::vector<std::string>({"3
           "with each; adaptive runs with the default (3, gated by the uplink queue).");
 ABSL_FLAG(double, temperature, 0.0, "Sampling temperature.");
 ABSL_FLAG(int, max_tokens, 48, "Tokens per prompt.");
-ABSL_FLAG(int, prompts, 2, "Prompts per configuration.");
+ABSL_FLAG(int, prompts, 2, "Prompts per configuration (link presets).");
+ABSL_FLAG(absl::Duration, drift_window, absl::Seconds(12),
+          "Drifting profiles: generate back to back through one relay for this long per "
+          "configuration (whole cycles of the schedule).");
 ABSL_FLAG(int, repeats, 1,
           "Measure every configuration this many times, interleaved (one pass over all "
           "configurations per repeat, so a change in machine load hits all of them alike), and "
@@ -74,18 +81,19 @@ std::string DriftSchedule() {
   return text;
 }
 
-// A phone whose uplink comes and goes: every second it alternates between a
-// continental WAN path (RTT 60 ms, 20 Mbit/s each way) and a congested
-// cellular cell (RTT 80 ms, 32 kbit/s up with a 16 KiB buffer, 2 Mbit/s
-// down), for 10 minutes. The two phases want opposite branch settings:
-// correction branches gain 20-40% on the fat link and cost about as much
-// where they queue ahead of the main path's chunks on the thin uplink.
+// An LTE phone in a cell whose uplink comes and goes: every 3 s it alternates
+// between a good grant (RTT 80 ms, 5 ms jitter, 8 Mbit/s up, 25 Mbit/s
+// down) and a congested cell (the same path with 32 kbit/s up and a 16 KiB
+// uplink buffer), for 10 minutes. The two phases want opposite branch
+// settings: correction branches gain 20-40% on the good link and lose as
+// much where they queue ahead of the main path's chunks on the thin uplink.
 std::string DriftUplinkSchedule() {
-  std::string text = "# drifting uplink: wan <-> congested cell every 300 ms\n";
-  for (int t = 0; t < 600000; t += 600) {
-    absl::StrAppend(&text, t, " delay_ms=30 jitter_ms=2 rate_kbps=20000 queue_kb=256 loss=0\n");
-    absl::StrAppend(&text, t + 300,
-                    " delay_ms=40 up.rate_kbps=32 up.queue_kb=16 down.rate_kbps=2000\n");
+  std::string text = "# drifting uplink: LTE good grant <-> congested cell every 3 s\n";
+  for (int t = 0; t < 600000; t += 6000) {
+    absl::StrAppend(&text, t,
+                    " delay_ms=40 jitter_ms=5 up.rate_kbps=8000 up.queue_kb=256"
+                    " down.rate_kbps=25000 down.queue_kb=512 loss=0\n");
+    absl::StrAppend(&text, t + 3000, " up.rate_kbps=32 up.queue_kb=16\n");
   }
   return text;
 }
@@ -113,19 +121,41 @@ struct Config {
   int branches = 3;
 };
 
-// Tokens per second after the first token, over the prompts.
+bool Drifting(const std::string& profile) {
+  return profile == "drift" || profile == "drift-uplink";
+}
+
+// Tokens per second over the generations. A preset: after the first token,
+// --prompts generations, each through a fresh relay. A drifting profile:
+// generations back to back through one relay until --drift_window of its
+// schedule has passed, so every configuration sees the same stretch of the
+// link whatever its speed (a fixed number of tokens would let a faster one
+// finish before the slow phases). The edge keeps what it measured of the
+// uplink from one generation to the next (SpeculativeClient's
+// uplink_memory), as a long-lived edge serving many requests would.
 absl::StatusOr<double> Measure(const tandem::bench::BenchHarness& harness,
                                const std::string& profile, const Config& config) {
   absl::Duration time;
   int64_t tokens = 0;
-  for (int p = 0; p < absl::GetFlag(FLAGS_prompts); ++p) {
-    auto link = Link(profile);
-    if (!link.ok()) return link.status();
-    tandem::linkem::RelayOptions relay_options;
-    relay_options.connection.upstream_address = absl::StrCat("127.0.0.1:", harness.cloud_port());
-    auto relay = tandem::linkem::Relay::Create(relay_options, *link);
-    if (!relay.ok()) return relay.status();
-    (*relay)->Start();
+  tandem::edge::UplinkQueue uplink_memory;
+  std::unique_ptr<tandem::linkem::Relay> relay;
+  const absl::Time start = absl::Now();
+  for (int p = 0;; ++p) {
+    if (Drifting(profile) ? absl::Now() - start >= absl::GetFlag(FLAGS_drift_window)
+                          : p >= absl::GetFlag(FLAGS_prompts)) {
+      break;
+    }
+    if (relay == nullptr || !Drifting(profile)) {
+      if (relay != nullptr) relay->Shutdown();
+      auto link = Link(profile);
+      if (!link.ok()) return link.status();
+      tandem::linkem::RelayOptions relay_options;
+      relay_options.connection.upstream_address = absl::StrCat("127.0.0.1:", harness.cloud_port());
+      auto created = tandem::linkem::Relay::Create(relay_options, *link);
+      if (!created.ok()) return created.status();
+      relay = std::move(*created);
+      relay->Start();
+    }
     tandem::edge::SpeculativeOptions options;
     options.decoding = DecodingMode::kPipelined;
     options.adaptive = config.adaptive;
@@ -136,14 +166,22 @@ absl::StatusOr<double> Measure(const tandem::bench::BenchHarness& harness,
     options.draft_max = config.gamma;
     options.draft_ahead = config.draft_ahead;
     options.branches = config.branches;
-    auto stats =
-        harness.Generate((*relay)->port(), options,
-                         tandem::bench::BenchPrompts()[p % tandem::bench::BenchPrompts().size()]);
+    auto stats = harness.Generate(
+        relay->port(), options,
+        tandem::bench::BenchPrompts()[p % tandem::bench::BenchPrompts().size()], &uplink_memory);
     if (!stats.ok()) return stats.status();
-    time += stats->total_time - stats->time_to_first_token;
-    tokens += stats->generated_tokens - 1;
-    (*relay)->Shutdown();
+    if (Drifting(profile)) {
+      tokens += stats->generated_tokens;
+    } else {
+      time += stats->total_time - stats->time_to_first_token;
+      tokens += stats->generated_tokens - 1;
+    }
   }
+  if (relay != nullptr) relay->Shutdown();
+  // A drifting link: every token over the whole stretch, first tokens and
+  // the time to them included, since which phase a generation's first round
+  // trip falls in differs between configurations.
+  if (Drifting(profile)) time = absl::Now() - start;
   return tokens / absl::ToDoubleSeconds(time);
 }
 

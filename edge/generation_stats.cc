@@ -70,10 +70,10 @@ std::string GenerationStats::ToText() const {
         total_ms > 0 ? 100 * absl::ToDoubleMilliseconds(cloud_idle_time) / total_ms : 0.0);
     if (branches_sent > 0 || branches_held > 0) {
       out += absl::StrFormat(
-          "branches           %d sent (%d drafted tokens, %.1f ms), %d taken by a rejection, "
-          "held %d times for the uplink\n",
-          branches_sent, branch_draft_tokens, absl::ToDoubleMilliseconds(branch_draft_time),
-          branches_taken, branches_held);
+          "branches           %d sent (%d before the first verdict; %d drafted tokens, %.1f ms), "
+          "%d taken by a rejection, held %d times for the uplink\n",
+          branches_sent, branches_before_first_verdict, branch_draft_tokens,
+          absl::ToDoubleMilliseconds(branch_draft_time), branches_taken, branches_held);
     }
   }
   if (uplink_message_bytes + downlink_message_bytes > 0) {
@@ -151,6 +151,7 @@ std::string GenerationStats::ToJson() const {
       {"mean_gamma", chunks > 0 ? static_cast<double>(gamma_sum) / chunks : 0.0},
       {"confidence_cuts", confidence_cuts},
       {"branches_sent", branches_sent},
+      {"branches_before_first_verdict", branches_before_first_verdict},
       {"branch_draft_tokens", branch_draft_tokens},
       {"branches_taken", branches_taken},
       {"branch_draft_ms", absl::ToDoubleMilliseconds(branch_draft_time)},

@@ -81,12 +81,14 @@ absl::Duration SpeculativeOptions::BranchQueueTarget() const {
 
 SpeculativeClient::SpeculativeClient(const model::LlamaModel* draft,
                                      const model::Tokenizer& tokenizer,
-                                     VerifierTransport& transport, SpeculativeOptions options)
+                                     VerifierTransport& transport, SpeculativeOptions options,
+                                     UplinkQueue* uplink_memory)
     : draft_(draft),
       tokenizer_(tokenizer),
       transport_(transport),
       options_(std::move(options)),
-      rng_(options_.seed) {}
+      rng_(options_.seed),
+      uplink_memory_(uplink_memory) {}
 
 absl::Status SpeculativeClient::SendMessage(const v1::EdgeMessage& message) {
   const wire::WireBytes bytes = wire::MeasureWireBytes(message);
@@ -257,7 +259,7 @@ absl::StatusOr<std::vector<int32_t>> SpeculativeClient::Generate(
   stats_ = GenerationStats();
   uplink_rate_ = DeliveryRate();
   downlink_rate_ = DeliveryRate();
-  uplink_queue_ = UplinkQueue();
+  uplink_queue_ = uplink_memory_ != nullptr ? uplink_memory_->ForNewSession() : UplinkQueue();
   last_branch_bytes_ = 0;
   draft_us_ewma_ = service_us_ewma_ = 0;
   stats_.decoding = cloud_ar                                   ? "cloud"
@@ -297,6 +299,7 @@ absl::StatusOr<std::vector<int32_t>> SpeculativeClient::Generate(
 }
 
 void SpeculativeClient::FinishStats() {
+  if (uplink_memory_ != nullptr) *uplink_memory_ = uplink_queue_;
   if (drafter_) stats_.draft_time = drafter_->model_time();
   stats_.est_uplink_kbps = uplink_rate_.kbps();
   stats_.est_downlink_kbps = downlink_rate_.kbps();
@@ -535,6 +538,7 @@ absl::StatusOr<bool> SpeculativeClient::GrowBranch(PipelineState& state,
   }
   stats_.branch_draft_time += absl::Now() - start;
   ++stats_.branches_sent;
+  if (stats_.rtt_samples == 0) ++stats_.branches_before_first_verdict;
   stats_.branch_draft_tokens += length;
   wire::DraftChunk chunk = state.TakeBranch(*target, std::move(drafted), NowMicros());
   v1::EdgeMessage message;

@@ -106,8 +106,13 @@ struct SpeculativeOptions {
 class SpeculativeClient {
  public:
   // `draft` may be null for kCloudAr. References must outlive the client.
+  // `uplink_memory`, if set, is what earlier generations over the same link
+  // measured of its uplink (a long-lived edge serving many requests keeps
+  // one per cloud link): a generation starts from it instead of knowing
+  // nothing for its first round trip, and leaves its own measurements there.
   SpeculativeClient(const model::LlamaModel* draft, const model::Tokenizer& tokenizer,
-                    VerifierTransport& transport, SpeculativeOptions options);
+                    VerifierTransport& transport, SpeculativeOptions options,
+                    UplinkQueue* uplink_memory = nullptr);
 
   // Generated token ids; text goes to `on_text` as soon as it is final.
   absl::StatusOr<std::vector<int32_t>> Generate(
@@ -185,6 +190,7 @@ class SpeculativeClient {
   DeliveryRate uplink_rate_;    // from the cloud's receive times and byte counts
   DeliveryRate downlink_rate_;  // from this edge's
   UplinkQueue uplink_queue_;    // the uplink's predicted queue, for branches
+  UplinkQueue* uplink_memory_;  // may be null
   int64_t last_branch_bytes_ = 0;
   double draft_us_ewma_ = 0;
   double service_us_ewma_ = 0;

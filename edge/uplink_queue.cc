@@ -7,6 +7,13 @@ namespace {
 constexpr size_t kMaxSends = 1024;  // sends older than the last report are not needed
 }  // namespace
 
+UplinkQueue UplinkQueue::ForNewSession() const {
+  UplinkQueue next = *this;
+  next.reports_.clear();
+  next.sends_.clear();
+  return next;
+}
+
 void UplinkQueue::OnSent(int64_t total_bytes, int64_t at_us) {
   sends_.emplace_back(at_us, total_bytes);
   while (sends_.size() > kMaxSends) sends_.pop_front();

@@ -31,6 +31,14 @@ class UplinkQueue {
  public:
   explicit UplinkQueue(int capacity_window = 16) : capacity_window_(capacity_window) {}
 
+  // What this link's earlier sessions taught, for a new session (a new
+  // stream: its byte counts start over): the capacity samples, the least
+  // one-way delay and the recent chunks' queueing are kept, the sends and
+  // the stream's byte reports are not. The last reported chunk's backlog has
+  // drained by the time the new session sends, so nothing is predicted
+  // queued until it does; the first new report replaces the stale queueing.
+  UplinkQueue ForNewSession() const;
+
   // The edge wrote a message: `total_bytes` sent so far (framed), at `at_us`.
   void OnSent(int64_t total_bytes, int64_t at_us);
   // A verdict: the chunk sent at `sent_at_us` (edge clock) arrived at

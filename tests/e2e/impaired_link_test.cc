@@ -115,5 +115,44 @@ TEST_CASE("On a thin uplink the edge reads its rate and holds branches back, out
   relay->Shutdown();
 }
 
+TEST_CASE("A thin uplink measured by one generation holds the next one's first branches",
+          "[e2e][integration][linkem]") {
+  auto draft = testing::LoadModelOrDie(testing::DraftDir());
+  auto target = testing::LoadModelOrDie(testing::TargetDir());
+  auto tokenizer = model::Tokenizer::FromDirectory(testing::TargetDir());
+  REQUIRE(tokenizer.ok());
+  auto cloud = testing::StartCloud(testing::TargetDir());
+  // 16 kbit/s up, 40 ms each way: a first verdict takes over 100 ms, in
+  // which a generation that knows nothing of the link sends every branch it
+  // drafts; one that starts from the last one's measurements (a long-lived
+  // edge) sends only what the predicted queue has room for.
+  auto relay = StartRelay("delay_ms=40 up.rate_kbps=16 down.rate_kbps=2000", *cloud);
+  const std::string prompt = "import os\n";
+  const std::vector<int32_t> reference = testing::TargetGreedy(*target, **tokenizer, prompt, 32);
+
+  edge::SpeculativeOptions options;  // adaptive: branches gated by the uplink queue
+  options.verification = v1::VERIFICATION_MODE_SPARSE_DRAFT;  // greedy: branches apply
+  options.max_tokens = 32;
+  edge::UplinkQueue memory;
+  const std::string address = absl::StrCat("127.0.0.1:", relay->port());
+  edge::GenerationStats first, second;
+  auto ids = testing::RunEdge(draft.get(), **tokenizer, address, options, prompt, &first, &memory);
+  INFO(ids.status().message());
+  REQUIRE(ids.ok());
+  CHECK(*ids == reference);
+  REQUIRE(memory.measured());
+  ids = testing::RunEdge(draft.get(), **tokenizer, address, options, prompt, &second, &memory);
+  INFO(ids.status().message());
+  REQUIRE(ids.ok());
+  CHECK(*ids == reference);
+  INFO("branches before the first verdict: " << first.branches_before_first_verdict << " then "
+                                             << second.branches_before_first_verdict);
+  CHECK(first.branches_before_first_verdict > 0);
+  // 30-40 blind branches here against 1-2 (a quarter leaves room for a slow
+  // machine, where fewer are drafted in the first round trip).
+  CHECK(4 * second.branches_before_first_verdict <= first.branches_before_first_verdict);
+  relay->Shutdown();
+}
+
 }  // namespace
 }  // namespace tandem

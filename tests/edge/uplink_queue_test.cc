@@ -109,6 +109,30 @@ TEST_CASE("UplinkQueue: a burst into a link that idled queues", "[edge][uplink_q
              Catch::Matchers::WithinRel(static_cast<double>(link.QueueDelayUs(burst_at)), 0.1));
 }
 
+TEST_CASE("UplinkQueue: a new session starts from what the last one measured",
+          "[edge][uplink_queue]") {
+  // A thin link measured in one session; the next session's stream counts
+  // its bytes from 0 and sends a burst before any report of its own.
+  SimulatedLink link{3000.0, 40000};
+  UplinkQueue first;
+  Drive(link, first, 40, 200, 10000, 800000);
+  REQUIRE(first.standing_queueing_us() > 100000);
+  const int64_t later = 20000000;  // the old backlog is long gone
+  UplinkQueue next = first.ForNewSession();
+  CHECK(next.measured());
+  CHECK(next.capacity_bytes_per_s() == first.capacity_bytes_per_s());
+  CHECK(next.standing_queueing_us() == first.standing_queueing_us());
+  CHECK(next.QueueDelayUs(later) == 0);
+  for (int64_t total = 300; total <= 900; total += 300) next.OnSent(total, later);
+  // 900 bytes into a 3 kB/s link: 300 ms, known before the session's first report.
+  CHECK_THAT(static_cast<double>(next.QueueDelayUs(later)),
+             Catch::Matchers::WithinRel(300000.0, 0.05));
+  // Its first report starts the new stream's reports: no rate sample
+  // against the old stream's byte counts.
+  next.OnDelivered(later, later + 40000 + 100000 + link.clock_offset_us, 300);
+  CHECK(next.capacity_bytes_per_s() == first.capacity_bytes_per_s());
+}
+
 TEST_CASE("UplinkQueue: the queue drains once the edge stops sending", "[edge][uplink_queue]") {
   SimulatedLink link{3000.0, 40000};
   UplinkQueue queue;

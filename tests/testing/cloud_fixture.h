@@ -52,17 +52,15 @@ inline std::string Address(const cloud::CloudServer& server) {
 }
 
 // Runs one edge generation against the cloud at `address`; returns the ids.
-inline absl::StatusOr<std::vector<int32_t>> RunEdge(const model::LlamaModel* draft,
-                                                    const model::Tokenizer& tokenizer,
-                                                    const std::string& address,
-                                                    const edge::SpeculativeOptions& options,
-                                                    const std::string& prompt,
-                                                    edge::GenerationStats* stats = nullptr) {
+inline absl::StatusOr<std::vector<int32_t>> RunEdge(
+    const model::LlamaModel* draft, const model::Tokenizer& tokenizer, const std::string& address,
+    const edge::SpeculativeOptions& options, const std::string& prompt,
+    edge::GenerationStats* stats = nullptr, edge::UplinkQueue* uplink_memory = nullptr) {
   edge::GrpcVerifierTransport::Options transport_options;
   transport_options.address = address;
   auto transport = edge::GrpcVerifierTransport::Connect(transport_options);
   if (!transport.ok()) return transport.status();
-  edge::SpeculativeClient client(draft, tokenizer, **transport, options);
+  edge::SpeculativeClient client(draft, tokenizer, **transport, options, uplink_memory);
   return client.Generate(prompt, nullptr, stats);
 }
 
