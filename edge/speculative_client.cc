@@ -474,8 +474,9 @@ bool SpeculativeClient::BranchHeldForUplink() const {
   // The capacity estimate is the bottleneck's only if the link has queued
   // the edge's chunks recently; otherwise it is the edge's own sending rate
   // and would predict queues that are not there.
-  const bool queueing = absl::Microseconds(uplink_queue_.standing_queueing_us()) * 2 >= target;
-  const double gain = queueing ? 1.0 : kProbeGain;
+  const bool standing_queue =
+      absl::Microseconds(uplink_queue_.standing_queueing_us()) * 2 >= target;
+  const double gain = standing_queue ? 1.0 : kProbeGain;
   return absl::Microseconds(uplink_queue_.QueueDelayUs(NowMicros(), last_branch_bytes_, gain)) >
          target;
 }
@@ -544,8 +545,9 @@ absl::StatusOr<bool> SpeculativeClient::GrowBranch(PipelineState& state,
   v1::EdgeMessage message;
   wire::EncodeDraft(chunk, options_.verification, options_.sampling.greedy(), options_.compression,
                     message.mutable_draft());
-  last_branch_bytes_ = static_cast<int64_t>(wire::MeasureWireBytes(message).framed);
+  const int64_t sent_before = stats_.uplink_framed_bytes;
   TANDEM_RETURN_IF_ERROR(SendMessage(message));
+  last_branch_bytes_ = stats_.uplink_framed_bytes - sent_before;  // SendMessage measured it
   return true;
 }
 

@@ -134,6 +134,9 @@ class SpeculativeClient {
   absl::StatusOr<bool> GrowBranch(PipelineState& state, VerdictReceiver& receiver);
   // Whether the next branch waits for the uplink (options_.branch_queue_target).
   bool BranchHeldForUplink() const;
+  // Without a standing queue the capacity estimate is only the edge's own
+  // sending rate: the gate's queue model drains at this multiple of it
+  // (BBR's probing gain).
   static constexpr double kProbeGain = 2.0;
   // Whether a branch grown now, and then the next chunk, would be sent
   // before the cloud runs out of work (options_.early_branches).
@@ -185,13 +188,13 @@ class SpeculativeClient {
   absl::Duration open_prefill_;          // the cloud's prompt prefill time
   absl::Duration chunk_overhead_;        // edge send/apply time since the last verdict
   int64_t chunks_at_last_verdict_ = 0;
+  DeliveryRate uplink_rate_;       // from the cloud's receive times and byte counts
+  DeliveryRate downlink_rate_;     // from this edge's
+  UplinkQueue uplink_queue_;       // the uplink's predicted queue, for branches
+  UplinkQueue* uplink_memory_;     // may be null
+  int64_t last_branch_bytes_ = 0;  // framed, the last branch sent
   // Moving averages (weight 0.2) for early branches: the edge's time to
   // draft one main-path token, and the cloud's per chunk (CloudServiceMicros).
-  DeliveryRate uplink_rate_;    // from the cloud's receive times and byte counts
-  DeliveryRate downlink_rate_;  // from this edge's
-  UplinkQueue uplink_queue_;    // the uplink's predicted queue, for branches
-  UplinkQueue* uplink_memory_;  // may be null
-  int64_t last_branch_bytes_ = 0;
   double draft_us_ewma_ = 0;
   double service_us_ewma_ = 0;
   std::unique_ptr<spec::DraftLengthController> controller_;  // pipelined, adaptive

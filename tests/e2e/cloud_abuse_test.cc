@@ -27,11 +27,8 @@ using testing::RawSession;
 
 TEST_CASE("tandem-cloud: hostile sessions get clean errors while a good one finishes",
           "[e2e][integration][abuse]") {
-  auto draft = testing::LoadModelOrDie(testing::DraftDir());
-  auto target = testing::LoadModelOrDie(testing::TargetDir());
-  auto tokenizer_or = model::Tokenizer::FromDirectory(testing::TargetDir());
-  REQUIRE(tokenizer_or.ok());
-  const model::Tokenizer& tokenizer = **tokenizer_or;
+  const testing::BundledPair pair;
+  const model::Tokenizer& tokenizer = *pair.tokenizer;
   cloud::CloudConfig config;
   config.max_message_bytes = 64 << 10;
   config.workers = 2;
@@ -40,12 +37,13 @@ TEST_CASE("tandem-cloud: hostile sessions get clean errors while a good one fini
 
   // The well-behaved session runs in a thread across all the abuse below.
   const std::vector<int32_t> reference =
-      testing::TargetGreedy(*target, tokenizer, "import os\n", 48);
+      testing::TargetGreedy(*pair.target, tokenizer, "import os\n", 48);
   absl::StatusOr<std::vector<int32_t>> good_result;
   edge::SpeculativeOptions good_options;
   good_options.max_tokens = 48;
   std::thread good([&] {
-    good_result = testing::RunEdge(draft.get(), tokenizer, address, good_options, "import os\n");
+    good_result =
+        testing::RunEdge(pair.draft.get(), tokenizer, address, good_options, "import os\n");
   });
 
   auto prompt = tokenizer.Encode("def f(x):", /*add_special_tokens=*/true);
@@ -101,9 +99,9 @@ TEST_CASE("tandem-cloud: hostile sessions get clean errors while a good one fini
     REQUIRE(ErrorCode(opened) == absl::StatusCode::kOk);
     REQUIRE(opened->has_opened());
     // Greedy: draft a token the target surely rejects (not its argmax).
-    auto cache = target->NewCache(64);
+    auto cache = pair.target->NewCache(64);
     REQUIRE(cache.ok());
-    auto logits = target->Forward(*prompt, **cache, model::LogitRows::kLast);
+    auto logits = pair.target->Forward(*prompt, **cache, model::LogitRows::kLast);
     REQUIRE(logits.ok());
     const int32_t best = spec::Argmax(logits->Row(0).subspan(0, tokenizer.vocab_size()));
     const int32_t wrong = (best + 1) % tokenizer.vocab_size();

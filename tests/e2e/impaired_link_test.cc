@@ -35,10 +35,7 @@ std::unique_ptr<linkem::Relay> StartRelay(const std::string& settings,
 
 TEST_CASE("Speculative decoding through an impaired link still equals target-only greedy",
           "[e2e][integration][linkem]") {
-  auto draft = testing::LoadModelOrDie(testing::DraftDir());
-  auto target = testing::LoadModelOrDie(testing::TargetDir());
-  auto tokenizer = model::Tokenizer::FromDirectory(testing::TargetDir());
-  REQUIRE(tokenizer.ok());
+  const testing::BundledPair pair;
   auto cloud = testing::StartCloud(testing::TargetDir());
 
   auto relay = StartRelay("delay_ms=4 jitter_ms=2 rate_kbps=2000 loss=5%", *cloud);
@@ -46,7 +43,8 @@ TEST_CASE("Speculative decoding through an impaired link still equals target-onl
 
   for (const std::string prompt : {"def ", "import sys\n", "The default value is"}) {
     INFO("prompt: " << prompt);
-    const std::vector<int32_t> reference = testing::TargetGreedy(*target, **tokenizer, prompt, 32);
+    const std::vector<int32_t> reference =
+        testing::TargetGreedy(*pair.target, *pair.tokenizer, prompt, 32);
     for (edge::DecodingMode decoding :
          {edge::DecodingMode::kPipelined, edge::DecodingMode::kSync}) {
       edge::SpeculativeOptions options;
@@ -55,7 +53,7 @@ TEST_CASE("Speculative decoding through an impaired link still equals target-onl
       options.max_tokens = 32;
       options.draft_max = 4;
       options.draft_ahead = 12;
-      auto ids = testing::RunEdge(draft.get(), **tokenizer, address, options, prompt);
+      auto ids = testing::RunEdge(pair.draft.get(), *pair.tokenizer, address, options, prompt);
       INFO(ids.status().message());
       REQUIRE(ids.ok());
       CHECK(*ids == reference);
@@ -71,17 +69,15 @@ TEST_CASE("Speculative decoding through an impaired link still equals target-onl
 
 TEST_CASE("On a thin uplink the edge reads its rate and holds branches back, output exact",
           "[e2e][integration][linkem]") {
-  auto draft = testing::LoadModelOrDie(testing::DraftDir());
-  auto target = testing::LoadModelOrDie(testing::TargetDir());
-  auto tokenizer = model::Tokenizer::FromDirectory(testing::TargetDir());
-  REQUIRE(tokenizer.ok());
+  const testing::BundledPair pair;
   auto cloud = testing::StartCloud(testing::TargetDir());
   // 64 kbit/s: pipelined drafting with correction branches offers more than
   // that, so the uplink stays busy and delivers at its rate.
   constexpr double kRateKbps = 64;
   auto relay = StartRelay("delay_ms=5 rate_kbps=64", *cloud);
   const std::string prompt = "import os\n";
-  const std::vector<int32_t> reference = testing::TargetGreedy(*target, **tokenizer, prompt, 48);
+  const std::vector<int32_t> reference =
+      testing::TargetGreedy(*pair.target, *pair.tokenizer, prompt, 48);
 
   for (const absl::Duration queue_target : {absl::InfiniteDuration(), absl::Milliseconds(10)}) {
     INFO("branch queue target " << absl::FormatDuration(queue_target));
@@ -90,8 +86,8 @@ TEST_CASE("On a thin uplink the edge reads its rate and holds branches back, out
     options.max_tokens = 48;
     options.branch_queue_target = queue_target;
     edge::GenerationStats stats;
-    auto ids = testing::RunEdge(draft.get(), **tokenizer, absl::StrCat("127.0.0.1:", relay->port()),
-                                options, prompt, &stats);
+    auto ids = testing::RunEdge(pair.draft.get(), *pair.tokenizer,
+                                absl::StrCat("127.0.0.1:", relay->port()), options, prompt, &stats);
     INFO(ids.status().message());
     REQUIRE(ids.ok());
     CHECK(*ids == reference);
@@ -117,10 +113,7 @@ TEST_CASE("On a thin uplink the edge reads its rate and holds branches back, out
 
 TEST_CASE("A thin uplink measured by one generation holds the next one's first branches",
           "[e2e][integration][linkem]") {
-  auto draft = testing::LoadModelOrDie(testing::DraftDir());
-  auto target = testing::LoadModelOrDie(testing::TargetDir());
-  auto tokenizer = model::Tokenizer::FromDirectory(testing::TargetDir());
-  REQUIRE(tokenizer.ok());
+  const testing::BundledPair pair;
   auto cloud = testing::StartCloud(testing::TargetDir());
   // 16 kbit/s up, 40 ms each way: a first verdict takes over 100 ms, in
   // which a generation that knows nothing of the link sends every branch it
@@ -128,7 +121,8 @@ TEST_CASE("A thin uplink measured by one generation holds the next one's first b
   // edge) sends only what the predicted queue has room for.
   auto relay = StartRelay("delay_ms=40 up.rate_kbps=16 down.rate_kbps=2000", *cloud);
   const std::string prompt = "import os\n";
-  const std::vector<int32_t> reference = testing::TargetGreedy(*target, **tokenizer, prompt, 32);
+  const std::vector<int32_t> reference =
+      testing::TargetGreedy(*pair.target, *pair.tokenizer, prompt, 32);
 
   edge::SpeculativeOptions options;  // adaptive: branches gated by the uplink queue
   options.verification = v1::VERIFICATION_MODE_SPARSE_DRAFT;  // greedy: branches apply
@@ -136,12 +130,14 @@ TEST_CASE("A thin uplink measured by one generation holds the next one's first b
   edge::UplinkQueue memory;
   const std::string address = absl::StrCat("127.0.0.1:", relay->port());
   edge::GenerationStats first, second;
-  auto ids = testing::RunEdge(draft.get(), **tokenizer, address, options, prompt, &first, &memory);
+  auto ids = testing::RunEdge(pair.draft.get(), *pair.tokenizer, address, options, prompt, &first,
+                              &memory);
   INFO(ids.status().message());
   REQUIRE(ids.ok());
   CHECK(*ids == reference);
   REQUIRE(memory.measured());
-  ids = testing::RunEdge(draft.get(), **tokenizer, address, options, prompt, &second, &memory);
+  ids = testing::RunEdge(pair.draft.get(), *pair.tokenizer, address, options, prompt, &second,
+                         &memory);
   INFO(ids.status().message());
   REQUIRE(ids.ok());
   CHECK(*ids == reference);

@@ -17,16 +17,7 @@ namespace {
 
 namespace v1 = ::tandem::v1;
 
-struct Pair {
-  std::unique_ptr<model::LlamaModel> draft = testing::LoadModelOrDie(testing::DraftDir());
-  std::unique_ptr<model::LlamaModel> target = testing::LoadModelOrDie(testing::TargetDir());
-};
-
-std::unique_ptr<model::Tokenizer> LoadTokenizer() {
-  auto tokenizer = model::Tokenizer::FromDirectory(testing::DraftDir());
-  REQUIRE(tokenizer.ok());
-  return std::move(*tokenizer);
-}
+using Pair = testing::BundledPair;
 
 // One pipelined generation; `one_way_delay` > 0 puts a DelayedTransport
 // between the edge and the gRPC stream.
@@ -69,8 +60,8 @@ edge::GenerationStats ExpectSameSampledText(const Pair& pair, const model::Token
 
 TEST_CASE("Pipelined decoding: greedy output equals target-only decoding in every mode",
           "[e2e][integration][pipeline]") {
-  Pair pair;
-  auto tokenizer = LoadTokenizer();
+  const Pair pair;
+  const model::Tokenizer& tokenizer = *pair.tokenizer;
   auto cloud = testing::StartCloud(testing::TargetDir());
   const std::vector<std::string> prompts = {"def ",
                                             "import os\n",
@@ -82,7 +73,7 @@ TEST_CASE("Pipelined decoding: greedy output equals target-only decoding in ever
   for (const std::string& prompt : prompts) {
     INFO("prompt: " << prompt);
     const std::vector<int32_t> reference =
-        testing::TargetGreedy(*pair.target, *tokenizer, prompt, 32);
+        testing::TargetGreedy(*pair.target, tokenizer, prompt, 32);
     for (v1::VerificationMode mode :
          {v1::VERIFICATION_MODE_EXACT, v1::VERIFICATION_MODE_SPARSE_DRAFT,
           v1::VERIFICATION_MODE_TOPK}) {
@@ -92,7 +83,7 @@ TEST_CASE("Pipelined decoding: greedy output equals target-only decoding in ever
       options.draft_max = 3;
       options.draft_ahead = 9;
       edge::GenerationStats stats;
-      auto ids = RunPipelined(pair, *tokenizer, testing::Address(*cloud), options, prompt,
+      auto ids = RunPipelined(pair, tokenizer, testing::Address(*cloud), options, prompt,
                               absl::ZeroDuration(), &stats);
       INFO(ids.status().message());
       REQUIRE(ids.ok());
@@ -105,8 +96,8 @@ TEST_CASE("Pipelined decoding: greedy output equals target-only decoding in ever
 
 TEST_CASE("Pipelined decoding: a seed gives the same text for any gamma, D and link delay",
           "[e2e][integration][pipeline]") {
-  Pair pair;
-  auto tokenizer = LoadTokenizer();
+  const Pair pair;
+  const model::Tokenizer& tokenizer = *pair.tokenizer;
   auto cloud = testing::StartCloud(testing::TargetDir());
   for (v1::VerificationMode mode :
        {v1::VERIFICATION_MODE_EXACT, v1::VERIFICATION_MODE_SPARSE_DRAFT}) {
@@ -126,7 +117,7 @@ TEST_CASE("Pipelined decoding: a seed gives the same text for any gamma, D and l
       options.max_tokens = 40;
       options.draft_max = gamma;
       options.draft_ahead = ahead;
-      wasted += ExpectSameSampledText(pair, *tokenizer, testing::Address(*cloud), options,
+      wasted += ExpectSameSampledText(pair, tokenizer, testing::Address(*cloud), options,
                                       absl::Milliseconds(delay_ms), first)
                     .wasted_draft_tokens;
     }
@@ -136,15 +127,15 @@ TEST_CASE("Pipelined decoding: a seed gives the same text for any gamma, D and l
 
 TEST_CASE("Pipelined decoding: correction branches are taken and keep greedy output exact",
           "[e2e][integration][pipeline]") {
-  Pair pair;
-  auto tokenizer = LoadTokenizer();
+  const Pair pair;
+  const model::Tokenizer& tokenizer = *pair.tokenizer;
   auto cloud = testing::StartCloud(testing::TargetDir());
   const std::vector<std::string> prompts = {"def ", "import os\n", "The following example"};
   int64_t taken = 0, sent = 0;
   for (const std::string& prompt : prompts) {
     INFO("prompt: " << prompt);
     const std::vector<int32_t> reference =
-        testing::TargetGreedy(*pair.target, *tokenizer, prompt, 40);
+        testing::TargetGreedy(*pair.target, tokenizer, prompt, 40);
     // (branches per token, branch length, early branches); a 10 ms one-way
     // delay leaves the edge time to draft branches while chunks are in flight.
     for (const auto& [branches, length, early] :
@@ -160,7 +151,7 @@ TEST_CASE("Pipelined decoding: correction branches are taken and keep greedy out
       options.branch_length = length;
       options.early_branches = early;
       edge::GenerationStats stats;
-      auto ids = RunPipelined(pair, *tokenizer, testing::Address(*cloud), options, prompt,
+      auto ids = RunPipelined(pair, tokenizer, testing::Address(*cloud), options, prompt,
                               absl::Milliseconds(10), &stats);
       INFO(ids.status().message());
       REQUIRE(ids.ok());
@@ -175,8 +166,8 @@ TEST_CASE("Pipelined decoding: correction branches are taken and keep greedy out
 
 TEST_CASE("Pipelined decoding: a seed gives the same sampled text with or without branches",
           "[e2e][integration][pipeline]") {
-  Pair pair;
-  auto tokenizer = LoadTokenizer();
+  const Pair pair;
+  const model::Tokenizer& tokenizer = *pair.tokenizer;
   auto cloud = testing::StartCloud(testing::TargetDir());
   std::vector<int32_t> first;
   int64_t taken = 0;
@@ -193,7 +184,7 @@ TEST_CASE("Pipelined decoding: a seed gives the same sampled text with or withou
     options.draft_ahead = 9;
     options.adaptive = false;
     options.branches = branches;
-    taken += ExpectSameSampledText(pair, *tokenizer, testing::Address(*cloud), options,
+    taken += ExpectSameSampledText(pair, tokenizer, testing::Address(*cloud), options,
                                    absl::Milliseconds(delay_ms), first)
                  .branches_taken;
   }

@@ -42,18 +42,7 @@ const std::vector<std::string>& Prompts() {
   return prompts;
 }
 
-struct Models {
-  Models()
-      : draft(testing::LoadModelOrDie(testing::DraftDir())),
-        target(testing::LoadModelOrDie(testing::TargetDir())) {
-    auto loaded = model::Tokenizer::FromDirectory(testing::DraftDir());
-    REQUIRE(loaded.ok());
-    tokenizer = std::move(*loaded);
-  }
-  std::unique_ptr<model::LlamaModel> draft;
-  std::unique_ptr<model::LlamaModel> target;
-  std::unique_ptr<model::Tokenizer> tokenizer;
-};
+using Models = testing::BundledPair;
 
 Models& SharedModels() {
   static Models models;

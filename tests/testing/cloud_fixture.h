@@ -35,6 +35,20 @@ inline std::unique_ptr<model::LlamaModel> LoadModelOrDie(const std::string& dir)
   return std::move(*model);
 }
 
+inline std::unique_ptr<model::Tokenizer> LoadTokenizerOrDie(const std::string& dir) {
+  auto tokenizer = model::Tokenizer::FromDirectory(dir);
+  INFO(tokenizer.status().message());
+  REQUIRE(tokenizer.ok());
+  return std::move(*tokenizer);
+}
+
+// The bundled pair, loaded: draft, target, and the tokenizer they share.
+struct BundledPair {
+  std::unique_ptr<model::LlamaModel> draft = LoadModelOrDie(DraftDir());
+  std::unique_ptr<model::LlamaModel> target = LoadModelOrDie(TargetDir());
+  std::unique_ptr<model::Tokenizer> tokenizer = LoadTokenizerOrDie(DraftDir());
+};
+
 // A real tandem-cloud on 127.0.0.1:<free port>, serving `model_dir`.
 inline std::unique_ptr<cloud::CloudServer> StartCloud(const std::string& model_dir,
                                                       cloud::CloudConfig config = {}) {
