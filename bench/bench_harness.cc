@@ -60,13 +60,13 @@ BenchHarness::~BenchHarness() {
 
 absl::StatusOr<edge::GenerationStats> BenchHarness::Generate(
     int port, const edge::SpeculativeOptions& options, const std::string& prompt,
-    edge::UplinkQueue* uplink_memory) const {
+    edge::LinkMemory* link_memory) const {
   edge::GrpcVerifierTransport::Options transport_options;
   transport_options.address = absl::StrCat("127.0.0.1:", port);
   TANDEM_ASSIGN_OR_RETURN(auto transport, edge::GrpcVerifierTransport::Connect(transport_options));
   const bool needs_draft = options.decoding != edge::DecodingMode::kCloudAr;
   edge::SpeculativeClient client(needs_draft ? draft_.get() : nullptr, *tokenizer_, *transport,
-                                 options, uplink_memory);
+                                 options, link_memory);
   edge::GenerationStats stats;
   TANDEM_RETURN_IF_ERROR(client.Generate(prompt, nullptr, &stats).status());
   return stats;

@@ -43,11 +43,11 @@ class BenchHarness {
   const model::Tokenizer& tokenizer() const { return *tokenizer_; }
 
   // One generation against 127.0.0.1:`port`; cloud-only decoding needs no
-  // draft. `uplink_memory`: as SpeculativeClient's (a link's measurements
+  // draft. `link_memory`: as SpeculativeClient's (a link's measurements
   // carried from one generation to the next), or null.
   absl::StatusOr<edge::GenerationStats> Generate(int port, const edge::SpeculativeOptions& options,
                                                  const std::string& prompt,
-                                                 edge::UplinkQueue* uplink_memory = nullptr) const;
+                                                 edge::LinkMemory* link_memory = nullptr) const;
 
  private:
   BenchHarness() = default;

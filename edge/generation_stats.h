@@ -71,7 +71,7 @@ struct GenerationStats {
   // or its queue would exceed --branch-queue-target (edge/uplink_queue.h).
   int64_t branches_held = 0;
   // Branches sent before the generation's first verdict: a burst into a link
-  // not yet measured in this generation (SpeculativeClient's uplink_memory
+  // not yet measured in this generation (SpeculativeClient's link_memory
   // bounds it on a link measured before).
   int64_t branches_before_first_verdict = 0;
   // Stall events (a loss proxy): verdict round trips over twice the running

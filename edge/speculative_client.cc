@@ -82,13 +82,13 @@ absl::Duration SpeculativeOptions::BranchQueueTarget() const {
 SpeculativeClient::SpeculativeClient(const model::LlamaModel* draft,
                                      const model::Tokenizer& tokenizer,
                                      VerifierTransport& transport, SpeculativeOptions options,
-                                     UplinkQueue* uplink_memory)
+                                     LinkMemory* link_memory)
     : draft_(draft),
       tokenizer_(tokenizer),
       transport_(transport),
       options_(std::move(options)),
       rng_(options_.seed),
-      uplink_memory_(uplink_memory) {}
+      link_memory_(link_memory) {}
 
 absl::Status SpeculativeClient::SendMessage(const v1::EdgeMessage& message) {
   const wire::WireBytes bytes = wire::MeasureWireBytes(message);
@@ -259,7 +259,7 @@ absl::StatusOr<std::vector<int32_t>> SpeculativeClient::Generate(
   stats_ = GenerationStats();
   uplink_rate_ = DeliveryRate();
   downlink_rate_ = DeliveryRate();
-  uplink_queue_ = uplink_memory_ != nullptr ? uplink_memory_->ForNewSession() : UplinkQueue();
+  uplink_queue_ = link_memory_ != nullptr ? link_memory_->uplink.ForNewSession() : UplinkQueue();
   last_branch_bytes_ = 0;
   draft_us_ewma_ = service_us_ewma_ = 0;
   stats_.decoding = cloud_ar                                   ? "cloud"
@@ -299,7 +299,10 @@ absl::StatusOr<std::vector<int32_t>> SpeculativeClient::Generate(
 }
 
 void SpeculativeClient::FinishStats() {
-  if (uplink_memory_ != nullptr) *uplink_memory_ = uplink_queue_;
+  if (link_memory_ != nullptr) {
+    link_memory_->uplink = uplink_queue_;
+    if (controller_) link_memory_->controller = *controller_;
+  }
   if (drafter_) stats_.draft_time = drafter_->model_time();
   stats_.est_uplink_kbps = uplink_rate_.kbps();
   stats_.est_downlink_kbps = downlink_rate_.kbps();
@@ -574,11 +577,20 @@ absl::Status SpeculativeClient::RunPipelined() {
     pipeline.draft_ahead = std::min(
         pipeline.draft_ahead, std::max(controller.initial_draft_ahead, pipeline.chunk_tokens));
     controller.warmup_verdicts = 0;  // priors below; decide before the first chunk
-    controller_ = std::make_unique<spec::DraftLengthController>(controller);
-    // Priors until verdicts arrive: the RTT of the Open exchange, and the
-    // prefill's time as the cloud's per-chunk cost (an upper bound).
+    if (link_memory_ != nullptr && link_memory_->controller) {
+      // Earlier generations over this link measured the channel: start
+      // from their estimates and their last choice.
+      controller_ = std::make_unique<spec::DraftLengthController>(
+          link_memory_->controller->ForNewSession(controller));
+      pipeline.chunk_tokens = controller_->current().gamma;
+      pipeline.draft_ahead = controller_->current().draft_ahead;
+    } else {
+      controller_ = std::make_unique<spec::DraftLengthController>(controller);
+      // Priors until verdicts arrive: the prefill's time as the cloud's
+      // per-chunk cost (an upper bound).
+      controller_->ObserveVerify(pipeline.chunk_tokens, absl::ToDoubleSeconds(open_prefill_));
+    }
     controller_->ObserveRtt(absl::ToDoubleSeconds(open_rtt_));
-    controller_->ObserveVerify(pipeline.chunk_tokens, absl::ToDoubleSeconds(open_prefill_));
     state.set_options(pipeline);
   }
   bool decided = false;  // the first decision waits for the first draft time

@@ -22,6 +22,7 @@
 #include "edge/delivery_rate.h"
 #include "edge/drafter.h"
 #include "edge/generation_stats.h"
+#include "edge/link_memory.h"
 #include "edge/pipeline_state.h"
 #include "edge/uplink_queue.h"
 #include "edge/verdict_receiver.h"
@@ -106,13 +107,14 @@ struct SpeculativeOptions {
 class SpeculativeClient {
  public:
   // `draft` may be null for kCloudAr. References must outlive the client.
-  // `uplink_memory`, if set, is what earlier generations over the same link
-  // measured of its uplink (a long-lived edge serving many requests keeps
-  // one per cloud link): a generation starts from it instead of knowing
-  // nothing for its first round trip, and leaves its own measurements there.
+  // `link_memory`, if set, is what earlier generations over the same link
+  // measured (a long-lived edge serving many requests keeps one per cloud
+  // link, edge/link_memory.h): a generation starts from it instead of
+  // knowing nothing for its first round trips, and leaves its own
+  // measurements there.
   SpeculativeClient(const model::LlamaModel* draft, const model::Tokenizer& tokenizer,
                     VerifierTransport& transport, SpeculativeOptions options,
-                    UplinkQueue* uplink_memory = nullptr);
+                    LinkMemory* link_memory = nullptr);
 
   // Generated token ids; text goes to `on_text` as soon as it is final.
   absl::StatusOr<std::vector<int32_t>> Generate(
@@ -191,7 +193,7 @@ class SpeculativeClient {
   DeliveryRate uplink_rate_;       // from the cloud's receive times and byte counts
   DeliveryRate downlink_rate_;     // from this edge's
   UplinkQueue uplink_queue_;       // the uplink's predicted queue, for branches
-  UplinkQueue* uplink_memory_;     // may be null
+  LinkMemory* link_memory_;        // may be null
   int64_t last_branch_bytes_ = 0;  // framed, the last branch sent
   // Moving averages (weight 0.2) for early branches: the edge's time to
   // draft one main-path token, and the cloud's per chunk (CloudServiceMicros).

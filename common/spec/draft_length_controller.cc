@@ -17,6 +17,17 @@ DraftLengthController::DraftLengthController(ControllerOptions options) : option
   estimates_.alpha = options_.alpha_prior;
 }
 
+DraftLengthController DraftLengthController::ForNewSession(const ControllerOptions& options) const {
+  DraftLengthController next(options);
+  ControllerOptions bounded = next.options_;  // as the constructor clamped it
+  next = *this;
+  next.options_ = bounded;
+  next.current_.gamma = std::clamp(current_.gamma, bounded.min_gamma, bounded.max_gamma);
+  next.current_.draft_ahead =
+      std::clamp(current_.draft_ahead, next.current_.gamma, bounded.max_draft_ahead);
+  return next;
+}
+
 void DraftLengthController::ObserveRtt(double seconds) {
   const double w = options_.ewma_weight;
   estimates_.rtt = have_rtt_ ? (1 - w) * estimates_.rtt + w * seconds : seconds;
@@ -105,10 +116,16 @@ DraftDecision DraftLengthController::Decide() {
   // (near-optimal) one that drafts less far ahead. Going up needs a 3% gain,
   // going down a 1% band: the thresholds differ, so a steady channel does not
   // make the setting flip back and forth.
+  // The first decision replaces the initial setting outright: that setting
+  // was a placeholder, not a choice the estimates made, and holding it
+  // until something beat it by 3% kept D = 8 over a 60 ms link for most of
+  // a generation (the priors put D = 16 only ~1.5% ahead).
   const bool current_near_best = keep >= top * (1 - options_.near_optimal);
   const bool faster = best.predicted_tokens_per_s > keep * (1 + options_.hysteresis);
   const bool leaner = current_near_best && best.draft_ahead < current_.draft_ahead;
-  if (found && (faster || leaner)) {
+  const bool first = !decided_;
+  decided_ = true;
+  if (found && (first || faster || leaner)) {
     current_ = best;
   } else {
     current_.predicted_tokens_per_s = keep;

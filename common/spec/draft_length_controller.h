@@ -20,7 +20,7 @@ struct ControllerOptions {
   // that speculates least (smallest D, then smallest gamma): drafting ahead
   // that the model says buys nothing still costs edge compute and, on shared
   // hardware, the verifier's.
-  double near_optimal = 0.01;
+  double near_optimal = 0.002;
   // Until this many verdicts were observed, keep the initial setting.
   int warmup_verdicts = 3;
   // Until this many verdicts were observed, only D may change, not gamma:
@@ -72,8 +72,9 @@ struct DraftDecision {
 // tokens per second (common/spec/pipeline_model.h) under the current
 // estimates, within [min_gamma, max_gamma] and D in {gamma, 2 gamma, 4 gamma,
 // ...} <= max_draft_ahead; among settings within `near_optimal` of the best
-// it takes the least speculative one. A new setting replaces the current one
-// only if it is predicted to be `hysteresis` faster. Pure and deterministic: no clock,
+// it takes the least speculative one. After the first decision (which
+// replaces the initial setting outright), a new setting replaces the current
+// one only if it is predicted to be `hysteresis` faster. Pure and deterministic: no clock,
 // no I/O; tests drive it with synthetic observations.
 class DraftLengthController {
  public:
@@ -89,6 +90,14 @@ class DraftLengthController {
   void ObserveVerdict(int accepted, bool rejected);
 
   DraftDecision Decide();
+
+  // The controller for a new session over the same link and pair (a
+  // long-lived edge's next generation): what was learned (acceptance, the
+  // cloud's cost per chunk, draft time, RTT, per-chunk edge time) and the
+  // last choice carry over, so neither the priors nor the gamma warm-up
+  // apply again; `options` are the new session's (its bounds clamp the
+  // carried choice).
+  DraftLengthController ForNewSession(const ControllerOptions& options) const;
   const ChannelEstimates& estimates() const { return estimates_; }
   const DraftDecision& current() const { return current_; }
 
@@ -104,6 +113,7 @@ class DraftLengthController {
   // Least-squares fit t_v(n) = a + b n over decayed sums.
   double sw_ = 0, sx_ = 0, sy_ = 0, sxx_ = 0, sxy_ = 0;
   bool have_rtt_ = false, have_draft_ = false, have_overhead_ = false;
+  bool decided_ = false;  // a Decide() past the warm-up has chosen current_
 };
 
 }  // namespace tandem::spec

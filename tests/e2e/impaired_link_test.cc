@@ -127,7 +127,7 @@ TEST_CASE("A thin uplink measured by one generation holds the next one's first b
   edge::SpeculativeOptions options;  // adaptive: branches gated by the uplink queue
   options.verification = v1::VERIFICATION_MODE_SPARSE_DRAFT;  // greedy: branches apply
   options.max_tokens = 32;
-  edge::UplinkQueue memory;
+  edge::LinkMemory memory;
   const std::string address = absl::StrCat("127.0.0.1:", relay->port());
   edge::GenerationStats first, second;
   auto ids = testing::RunEdge(pair.draft.get(), *pair.tokenizer, address, options, prompt, &first,
@@ -135,7 +135,10 @@ TEST_CASE("A thin uplink measured by one generation holds the next one's first b
   INFO(ids.status().message());
   REQUIRE(ids.ok());
   CHECK(*ids == reference);
-  REQUIRE(memory.measured());
+  REQUIRE(memory.uplink.measured());
+  REQUIRE(memory.controller.has_value());
+  const int verdicts_after_first = memory.controller->estimates().verdicts;
+  CHECK(verdicts_after_first > 0);
   ids = testing::RunEdge(pair.draft.get(), *pair.tokenizer, address, options, prompt, &second,
                          &memory);
   INFO(ids.status().message());
@@ -147,6 +150,9 @@ TEST_CASE("A thin uplink measured by one generation holds the next one's first b
   // 30-40 blind branches here against 1-2 (a quarter leaves room for a slow
   // machine, where fewer are drafted in the first round trip).
   CHECK(4 * second.branches_before_first_verdict <= first.branches_before_first_verdict);
+  // The controller went on from the first generation's estimates: its
+  // verdict count carried over rather than restarting from the priors.
+  CHECK(memory.controller->estimates().verdicts > verdicts_after_first);
   relay->Shutdown();
 }
 

@@ -69,12 +69,12 @@ inline std::string Address(const cloud::CloudServer& server) {
 inline absl::StatusOr<std::vector<int32_t>> RunEdge(
     const model::LlamaModel* draft, const model::Tokenizer& tokenizer, const std::string& address,
     const edge::SpeculativeOptions& options, const std::string& prompt,
-    edge::GenerationStats* stats = nullptr, edge::UplinkQueue* uplink_memory = nullptr) {
+    edge::GenerationStats* stats = nullptr, edge::LinkMemory* link_memory = nullptr) {
   edge::GrpcVerifierTransport::Options transport_options;
   transport_options.address = address;
   auto transport = edge::GrpcVerifierTransport::Connect(transport_options);
   if (!transport.ok()) return transport.status();
-  edge::SpeculativeClient client(draft, tokenizer, **transport, options, uplink_memory);
+  edge::SpeculativeClient client(draft, tokenizer, **transport, options, link_memory);
   return client.Generate(prompt, nullptr, stats);
 }
 

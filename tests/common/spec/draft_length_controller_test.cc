@@ -121,6 +121,65 @@ TEST_CASE("DraftLengthController: gamma waits for the first verdicts, D does not
   CHECK(guarded.Decide().gamma != 4);
 }
 
+TEST_CASE("DraftLengthController: the first decision replaces the initial setting outright",
+          "[spec][controller]") {
+  // A 60 ms link before any verdict: with the prior alpha, D = 16 is
+  // predicted only a little (< 3%) faster than the initial D = 8 -- too
+  // little to pass the hysteresis, which exists to keep a setting the
+  // estimates chose, not the placeholder.
+  ControllerOptions options;
+  options.warmup_verdicts = 0;
+  options.initial_gamma = 4;
+  options.initial_draft_ahead = 8;
+  DraftLengthController c(options);
+  c.ObserveRtt(60e-3);
+  c.ObserveDraftTime(0.5e-3);
+  c.ObserveVerify(4, 3e-3);
+  PipelineTimings priors{options.alpha_prior, 0.5e-3, 3e-3, 0, 60e-3};
+  const double at_8 = PipelinedThroughput(priors, 4, 8);
+  const double at_16 = PipelinedThroughput(priors, 4, 16);
+  REQUIRE(at_16 > at_8);
+  REQUIRE(at_16 < (1 + options.hysteresis) * at_8);
+  const DraftDecision first = c.Decide();
+  CHECK(first.gamma == 4);  // gamma waits for verdicts
+  CHECK(first.draft_ahead >= 16);
+  // From then on the hysteresis holds the choice: the same estimates
+  // decide the same.
+  const DraftDecision again = c.Decide();
+  CHECK(again.gamma == first.gamma);
+  CHECK(again.draft_ahead == first.draft_ahead);
+}
+
+TEST_CASE("DraftLengthController: a new session over the same link starts from what was learned",
+          "[spec][controller]") {
+  const ControllerOptions options;
+  DraftLengthController c(options);
+  const Channel far{0.85, 0.5e-3, 3e-3, 0.2e-3, 150e-3};
+  Feed(c, far, 60, 12);
+  const DraftDecision learned = c.current();
+  REQUIRE((learned.gamma != options.initial_gamma ||
+           learned.draft_ahead != options.initial_draft_ahead));
+
+  DraftLengthController next = c.ForNewSession(options);
+  // The estimates and the choice carry over; no warm-up or prior again.
+  CHECK(next.current().gamma == learned.gamma);
+  CHECK(next.current().draft_ahead == learned.draft_ahead);
+  CHECK(next.estimates().alpha == c.estimates().alpha);
+  CHECK(next.estimates().verdicts == c.estimates().verdicts);
+  CHECK(next.Decide().gamma == learned.gamma);
+
+  // A session with narrower bounds clamps the carried choice into them.
+  ControllerOptions narrow = options;
+  narrow.max_gamma = 2;
+  narrow.max_draft_ahead = 4;
+  DraftLengthController bounded = c.ForNewSession(narrow);
+  CHECK(bounded.current().gamma <= 2);
+  CHECK(bounded.current().draft_ahead <= 4);
+  CHECK(bounded.current().draft_ahead >= bounded.current().gamma);
+  CHECK(bounded.Decide().gamma <= 2);
+  CHECK(bounded.current().draft_ahead <= 4);
+}
+
 TEST_CASE("DraftLengthController: converges to the analytic optimum on a static channel",
           "[spec][controller]") {
   const ControllerOptions options;
