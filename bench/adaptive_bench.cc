@@ -273,7 +273,7 @@ int main(int argc, char** argv) {
     // earlier measurements gets -- against adaptive's same passes.
     const int passes = static_cast<int>(samples[0].size());
     double held_out = 0, adaptive_mean = 0;
-    if (passes >= 2) {
+    if (passes >= 2 && configs.size() >= 2) {
       for (int r = 0; r < passes; ++r) {
         size_t chosen = 1;
         double chosen_mean = -1;
