@@ -113,10 +113,10 @@ DraftDecision DraftLengthController::Decide() {
     }
   }
   // Switch to a setting predicted `hysteresis` faster, or to an equally good
-  // (near-optimal) one that drafts less far ahead. Going up needs a 3% gain,
-  // going down a 1% band: the thresholds differ, so a steady channel does not
-  // make the setting flip back and forth.
-  // The first decision replaces the initial setting outright: that setting
+  // (near-optimal) one that drafts less far ahead. Going up needs a 3% gain
+  // (hysteresis), going down the 0.2% band (near_optimal): the thresholds
+  // differ, so a steady channel does not make the setting flip back and
+  // forth. The first decision replaces the initial setting outright: that setting
   // was a placeholder, not a choice the estimates made, and holding it
   // until something beat it by 3% kept D = 8 over a 60 ms link for most of
   // a generation (the priors put D = 16 only ~1.5% ahead).
