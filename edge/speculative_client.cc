@@ -708,10 +708,16 @@ void SpeculativeClient::ApplyControllerDecision(PipelineState& state) {
   // The model behind the decision assumes full chunks; cutting them short
   // whenever the cloud idles would add per-chunk costs it did not weigh.
   adjusted.min_chunk = decision.gamma;
-  adjusted.draft_ahead = decision.draft_ahead;
+  // The model's D counts the main path's unverified tokens from an empty
+  // pipeline after each rejection; here a taken branch's tokens also count
+  // until their verdict arrives, so D leaves room for one (within the
+  // --draft-ahead bound).
+  const int branch_room = branch_drafter_ != nullptr && Branching() ? options_.branch_length : 0;
+  adjusted.draft_ahead = std::min(decision.draft_ahead + branch_room, options_.draft_ahead);
   if (adjusted.chunk_tokens != state.options().chunk_tokens ||
       adjusted.draft_ahead != state.options().draft_ahead || stats_.gamma_trace.empty()) {
-    stats_.gamma_trace.push_back({absl::Now() - start_, decision.gamma, decision.draft_ahead});
+    stats_.gamma_trace.push_back(
+        {absl::Now() - start_, adjusted.chunk_tokens, adjusted.draft_ahead});
   }
   state.set_options(adjusted);
 }

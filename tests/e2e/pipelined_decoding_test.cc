@@ -164,6 +164,33 @@ TEST_CASE("Pipelined decoding: correction branches are taken and keep greedy out
   CHECK(taken > 0);  // rejections continued in a branch: the cloud's path was exercised
 }
 
+TEST_CASE("Pipelined decoding: adaptive D leaves room for a taken correction branch",
+          "[e2e][integration][pipeline]") {
+  // A taken branch's tokens count against D until their verdict arrives,
+  // while the controller's model counts only the main path's: every D the
+  // adaptive edge applies exceeds its chunk by at least a branch. (On this
+  // fast link the model alone picks D of 1-2 chunks.)
+  const Pair pair;
+  const model::Tokenizer& tokenizer = *pair.tokenizer;
+  auto cloud = testing::StartCloud(testing::TargetDir());
+  const std::string prompt = "import os\n";
+  const std::vector<int32_t> reference = testing::TargetGreedy(*pair.target, tokenizer, prompt, 48);
+  edge::SpeculativeOptions options;  // adaptive, 3 branch roots of 8 tokens
+  options.max_tokens = 48;
+  options.draft_ahead = 64;
+  edge::GenerationStats stats;
+  auto ids = RunPipelined(pair, tokenizer, testing::Address(*cloud), options, prompt,
+                          absl::Milliseconds(2), &stats);
+  INFO(ids.status().message());
+  REQUIRE(ids.ok());
+  CHECK(*ids == reference);
+  REQUIRE(!stats.gamma_trace.empty());
+  for (const edge::GenerationStats::GammaChange& change : stats.gamma_trace) {
+    INFO("gamma " << change.gamma << " D " << change.draft_ahead);
+    CHECK(change.draft_ahead >= change.gamma + options.branch_length);
+  }
+}
+
 TEST_CASE("Pipelined decoding: a seed gives the same sampled text with or without branches",
           "[e2e][integration][pipeline]") {
   const Pair pair;
