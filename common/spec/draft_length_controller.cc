@@ -4,11 +4,20 @@
 #include <vector>
 
 namespace tandem::spec {
+namespace {
 
-DraftLengthController::DraftLengthController(ControllerOptions options) : options_(options) {
-  options_.min_gamma = std::max(1, options_.min_gamma);
-  options_.max_gamma = std::max(options_.min_gamma, options_.max_gamma);
-  options_.max_draft_ahead = std::max(options_.max_gamma, options_.max_draft_ahead);
+// The bounds made consistent: 1 <= min_gamma <= max_gamma <= max_draft_ahead.
+ControllerOptions Bounded(ControllerOptions options) {
+  options.min_gamma = std::max(1, options.min_gamma);
+  options.max_gamma = std::max(options.min_gamma, options.max_gamma);
+  options.max_draft_ahead = std::max(options.max_gamma, options.max_draft_ahead);
+  return options;
+}
+
+}  // namespace
+
+DraftLengthController::DraftLengthController(ControllerOptions options)
+    : options_(Bounded(options)) {
   current_.gamma = std::clamp(options_.initial_gamma, options_.min_gamma, options_.max_gamma);
   current_.draft_ahead =
       std::clamp(options_.initial_draft_ahead, current_.gamma, options_.max_draft_ahead);
@@ -18,13 +27,12 @@ DraftLengthController::DraftLengthController(ControllerOptions options) : option
 }
 
 DraftLengthController DraftLengthController::ForNewSession(const ControllerOptions& options) const {
-  DraftLengthController next(options);
-  ControllerOptions bounded = next.options_;  // as the constructor clamped it
-  next = *this;
-  next.options_ = bounded;
-  next.current_.gamma = std::clamp(current_.gamma, bounded.min_gamma, bounded.max_gamma);
+  DraftLengthController next = *this;
+  next.options_ = Bounded(options);
+  next.current_.gamma =
+      std::clamp(current_.gamma, next.options_.min_gamma, next.options_.max_gamma);
   next.current_.draft_ahead =
-      std::clamp(current_.draft_ahead, next.current_.gamma, bounded.max_draft_ahead);
+      std::clamp(current_.draft_ahead, next.current_.gamma, next.options_.max_draft_ahead);
   return next;
 }
 

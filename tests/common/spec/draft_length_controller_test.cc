@@ -88,22 +88,27 @@ TEST_CASE("DraftLengthController: one fully accepted first chunk is not read as 
   CHECK(c.Decide().draft_ahead < options.max_draft_ahead);
 }
 
+// A controller as the edge has it before its first chunk (warmup 0, initial
+// gamma 4, D 8): the Open exchange's RTT, a first draft time, the prefill as
+// the cloud's per-chunk cost, and the prior alpha.
+DraftLengthController FromPriors(int gamma_warmup_verdicts, double rtt, double t_draft,
+                                 double t_verify) {
+  ControllerOptions options;
+  options.warmup_verdicts = 0;
+  options.gamma_warmup_verdicts = gamma_warmup_verdicts;
+  options.initial_gamma = 4;
+  options.initial_draft_ahead = 8;
+  DraftLengthController c(options);
+  c.ObserveRtt(rtt);
+  c.ObserveDraftTime(t_draft);
+  c.ObserveVerify(4, t_verify);
+  return c;
+}
+
 TEST_CASE("DraftLengthController: gamma waits for the first verdicts, D does not",
           "[spec][controller]") {
-  // The edge decides from priors before its first chunk (warmup 0): the
-  // Open exchange's RTT, a first draft time, the prefill as the cloud's
-  // per-chunk cost, and the prior alpha.
   auto make = [](int gamma_warmup_verdicts, double rtt) {
-    ControllerOptions options;
-    options.warmup_verdicts = 0;
-    options.gamma_warmup_verdicts = gamma_warmup_verdicts;
-    options.initial_gamma = 4;
-    options.initial_draft_ahead = 8;
-    DraftLengthController c(options);
-    c.ObserveRtt(rtt);
-    c.ObserveDraftTime(0.4e-3);
-    c.ObserveVerify(4, 1e-3);
-    return c;
+    return FromPriors(gamma_warmup_verdicts, rtt, 0.4e-3, 1e-3);
   };
   // A fast link: from the priors alone the model would already change gamma.
   DraftLengthController unguarded = make(0, 1e-3);
@@ -127,14 +132,9 @@ TEST_CASE("DraftLengthController: the first decision replaces the initial settin
   // predicted only a little (< 3%) faster than the initial D = 8 -- too
   // little to pass the hysteresis, which exists to keep a setting the
   // estimates chose, not the placeholder.
-  ControllerOptions options;
-  options.warmup_verdicts = 0;
-  options.initial_gamma = 4;
-  options.initial_draft_ahead = 8;
-  DraftLengthController c(options);
-  c.ObserveRtt(60e-3);
-  c.ObserveDraftTime(0.5e-3);
-  c.ObserveVerify(4, 3e-3);
+  const ControllerOptions options;
+  DraftLengthController c =
+      FromPriors(options.gamma_warmup_verdicts, 60e-3, /*t_draft=*/0.5e-3, /*t_verify=*/3e-3);
   PipelineTimings priors{options.alpha_prior, 0.5e-3, 3e-3, 0, 60e-3};
   const double at_8 = PipelinedThroughput(priors, 4, 8);
   const double at_16 = PipelinedThroughput(priors, 4, 16);
