@@ -14,6 +14,7 @@
 #include "common/wire/payload_size.h"
 #include "common/wire/protocol_version.h"
 #include "common/wire/status_proto.h"
+#include "edge/branch_gate.h"
 #include "edge/cloud_service_time.h"
 #include "edge/throughput_prediction.h"
 
@@ -466,24 +467,6 @@ bool SpeculativeClient::Branching() const {
   return options_.sampling.greedy() || options_.verification == v1::VERIFICATION_MODE_SPARSE_DRAFT;
 }
 
-bool SpeculativeClient::BranchHeldForUplink() const {
-  const absl::Duration target = options_.BranchQueueTarget();
-  if (target == absl::InfiniteDuration()) return false;
-  // Until two verdicts have measured the uplink, nothing is known of it.
-  if (!uplink_queue_.measured()) {
-    return options_.branches_before_uplink_measured >= 0 &&
-           stats_.branches_sent >= options_.branches_before_uplink_measured;
-  }
-  // The capacity estimate is the bottleneck's only if the link has queued
-  // the edge's chunks recently; otherwise it is the edge's own sending rate
-  // and would predict queues that are not there.
-  const bool standing_queue =
-      absl::Microseconds(uplink_queue_.standing_queueing_us()) * 2 >= target;
-  const double gain = standing_queue ? 1.0 : kProbeGain;
-  return absl::Microseconds(uplink_queue_.QueueDelayUs(NowMicros(), last_branch_bytes_, gain)) >
-         target;
-}
-
 bool SpeculativeClient::CloudHasTimeForBranch(const PipelineState& state) const {
   if (!options_.early_branches || draft_us_ewma_ <= 0 || service_us_ewma_ <= 0) return false;
   // A branch token costs more than a main-path one (the branch drafter
@@ -514,7 +497,12 @@ absl::StatusOr<bool> SpeculativeClient::GrowBranch(PipelineState& state,
   if (!target) return false;
   // Branches are speculative traffic: only into an uplink measured to have
   // room for one more (the last branch's size) within the target.
-  if (BranchHeldForUplink()) {
+  const BranchGatePolicy gate{options_.BranchQueueTarget(),
+                              options_.branches_before_uplink_measured};
+  if (HoldBranchForUplink(
+          gate, uplink_queue_,
+          {target->score, last_branch_bytes_, rtt, static_cast<int>(stats_.branches_sent)},
+          NowMicros())) {
     ++stats_.branches_held;
     return false;
   }

@@ -134,12 +134,6 @@ class SpeculativeClient {
   // meanwhile is applied instead and the branch left for later. False when
   // there is nothing to grow.
   absl::StatusOr<bool> GrowBranch(PipelineState& state, VerdictReceiver& receiver);
-  // Whether the next branch waits for the uplink (options_.branch_queue_target).
-  bool BranchHeldForUplink() const;
-  // Without a standing queue the capacity estimate is only the edge's own
-  // sending rate: the gate's queue model drains at this multiple of it
-  // (BBR's probing gain).
-  static constexpr double kProbeGain = 2.0;
   // Whether a branch grown now, and then the next chunk, would be sent
   // before the cloud runs out of work (options_.early_branches).
   bool CloudHasTimeForBranch(const PipelineState& state) const;

@@ -24,10 +24,12 @@ void UplinkQueue::OnDelivered(int64_t sent_at_us, int64_t received_at_us, int64_
                             bytes_received < reports_.back().bytes_received)) {
     reports_.clear();  // a clock step or a new stream: start over
   }
-  // A rate sample against the latest report at least kMinSpanUs before.
+  // A rate sample against the latest report at least kMinSpanUs before,
+  // over the longer of the receive and the send intervals.
   for (auto it = reports_.rbegin(); it != reports_.rend(); ++it) {
-    const int64_t span_us = received_at_us - it->received_at_us;
-    if (span_us >= kMinSpanUs) {
+    if (received_at_us - it->received_at_us >= kMinSpanUs) {
+      const int64_t span_us =
+          std::max(received_at_us - it->received_at_us, sent_at_us - it->sent_at_us);
       capacity_samples_.push_back(static_cast<double>(bytes_received - it->bytes_received) * 1e6 /
                                   static_cast<double>(span_us));
       while (static_cast<int>(capacity_samples_.size()) > std::max(1, capacity_window_)) {
@@ -36,7 +38,7 @@ void UplinkQueue::OnDelivered(int64_t sent_at_us, int64_t received_at_us, int64_
       break;
     }
   }
-  reports_.push_back({received_at_us, bytes_received});
+  reports_.push_back({sent_at_us, received_at_us, bytes_received});
   while (static_cast<int>(reports_.size()) > std::max(2, capacity_window_)) reports_.pop_front();
 
   const int64_t one_way_us = received_at_us - sent_at_us;  // + the clocks' offset

@@ -3,55 +3,13 @@
 
 #include "edge/uplink_queue.h"
 
-#include <algorithm>
 #include <vector>
 
 #include "catch2/catch.hpp"
+#include "tests/edge/simulated_uplink.h"
 
 namespace tandem::edge {
 namespace {
-
-// A FIFO bottleneck: a message sent at s of b bytes leaves at
-// max(s, previous departure) + b / C and arrives P later (on a cloud clock
-// offset by an arbitrary constant).
-struct SimulatedLink {
-  double bytes_per_s;
-  int64_t propagation_us;
-  int64_t clock_offset_us = 987654321;
-  int64_t last_departure_us = 0;
-  int64_t total_bytes = 0;
-
-  struct Delivery {
-    int64_t sent_at_us, received_at_us, bytes_received;
-  };
-  Delivery Send(int64_t at_us, int64_t bytes) {
-    total_bytes += bytes;
-    last_departure_us = std::max(at_us, last_departure_us) +
-                        static_cast<int64_t>(static_cast<double>(bytes) / bytes_per_s * 1e6);
-    return {at_us, last_departure_us + propagation_us + clock_offset_us, total_bytes};
-  }
-  // The true queueing delay a byte sent at `now_us` would see.
-  int64_t QueueDelayUs(int64_t now_us) const {
-    return std::max<int64_t>(0, last_departure_us - now_us);
-  }
-};
-
-// Sends `count` messages of `bytes` every `period_us` from t = 0 and reports
-// each delivery to `queue` once it would have reached the edge (one more
-// propagation delay after arriving), up to `now_us`.
-void Drive(SimulatedLink& link, UplinkQueue& queue, int count, int64_t bytes, int64_t period_us,
-           int64_t now_us) {
-  std::vector<SimulatedLink::Delivery> deliveries;
-  for (int i = 0; i < count; ++i) {
-    const int64_t at = i * period_us;
-    deliveries.push_back(link.Send(at, bytes));
-    queue.OnSent(link.total_bytes, at);
-  }
-  for (const auto& d : deliveries) {
-    const int64_t known_at = d.received_at_us - link.clock_offset_us + link.propagation_us;
-    if (known_at <= now_us) queue.OnDelivered(d.sent_at_us, d.received_at_us, d.bytes_received);
-  }
-}
 
 TEST_CASE("UplinkQueue: predicts nothing before the cloud reports", "[edge][uplink_queue]") {
   UplinkQueue queue;
@@ -76,6 +34,26 @@ TEST_CASE("UplinkQueue: a thin uplink's queue and rate", "[edge][uplink_queue]")
   CHECK(queue.standing_queueing_us() > 100000);
   // 300 more bytes would wait 100 ms more.
   CHECK(queue.QueueDelayUs(now, 300) - queue.QueueDelayUs(now) == Approx(100000).epsilon(0.02));
+}
+
+TEST_CASE("UplinkQueue: a cloud that reads messages late does not inflate the rate",
+          "[edge][uplink_queue]") {
+  // 32 kbit/s; 50-byte messages every 3 ms queue, so one arrives every
+  // 12.5 ms. The cloud's reader, sharing a core with verification, reads
+  // every other message 5 ms late: pairs read 7.5 ms apart, as if 6.7 kB/s
+  // were delivered over that interval. Samples over >= 20 ms stay within
+  // ~25% of the 4 kB/s.
+  SimulatedLink link{4000.0, 40000};
+  UplinkQueue queue;
+  for (int i = 0; i < 60; ++i) {
+    const int64_t at = i * 3000;
+    SimulatedLink::Delivery d = link.Send(at, 50);
+    queue.OnSent(link.total_bytes, at);
+    if (i % 2 == 0) d.received_at_us += 5000;
+    queue.OnDelivered(d.sent_at_us, d.received_at_us, d.bytes_received);
+  }
+  CHECK(queue.capacity_bytes_per_s() >= 4000.0);
+  CHECK(queue.capacity_bytes_per_s() <= 1.3 * 4000.0);
 }
 
 TEST_CASE("UplinkQueue: a fat uplink queues nothing", "[edge][uplink_queue]") {

@@ -1,0 +1,49 @@
+#ifndef TANDEM_EDGE_BRANCH_GATE_H_
+#define TANDEM_EDGE_BRANCH_GATE_H_
+
+#include <cstdint>
+
+#include "absl/time/time.h"
+#include "edge/uplink_queue.h"
+
+namespace tandem::edge {
+
+// When a correction branch may go up the uplink (design §6). Branches are
+// speculative traffic: on a fat uplink they cost nothing and save a round
+// trip when taken; on a thin one every byte of theirs delays the main
+// path's chunks behind it.
+struct BranchGatePolicy {
+  // Hold a branch if the uplink queue it would join, itself included, is
+  // predicted to take longer than this to drain. InfiniteDuration: the gate
+  // is off.
+  absl::Duration queue_target = absl::InfiniteDuration();
+  // Branches sent before the uplink is measured; -1: no limit.
+  int branches_before_measured = -1;
+};
+
+// One branch the edge could send now.
+struct BranchCandidate {
+  double score = 0;       // its chance of being taken (BranchTarget::score)
+  int64_t bytes = 0;      // framed size (the last branch's; 0 before the first)
+  absl::Duration rtt;     // what it saves if taken, about
+  int branches_sent = 0;  // by this session so far
+};
+
+// Whether `branch` waits, given what `uplink` predicts at `now_us`:
+// - before the uplink is measured, after policy.branches_before_measured;
+// - on an uplink measured to be the bottleneck (a standing queue of at
+//   least half the target), when it costs the main path more time than it
+//   is expected to save: bytes / C > score x RTT (at 32 kbit/s a 50-byte
+//   branch costs 12 ms, at 8 Mbit/s 50 us);
+// - when the queue with it would exceed policy.queue_target. Without a
+//   standing queue the capacity estimate is only the edge's own sending
+//   rate, so the queue model drains at kProbeGain times it (BBR's probing
+//   gain) and would otherwise predict queues that are not there.
+bool HoldBranchForUplink(const BranchGatePolicy& policy, const UplinkQueue& uplink,
+                         const BranchCandidate& branch, int64_t now_us);
+
+inline constexpr double kProbeGain = 2.0;
+
+}  // namespace tandem::edge
+
+#endif  // TANDEM_EDGE_BRANCH_GATE_H_
