@@ -24,18 +24,28 @@ void UplinkQueue::OnDelivered(int64_t sent_at_us, int64_t received_at_us, int64_
                             bytes_received < reports_.back().bytes_received)) {
     reports_.clear();  // a clock step or a new stream: start over
   }
-  // A rate sample against the latest report at least kMinSpanUs before,
-  // over the longer of the receive and the send intervals.
-  for (auto it = reports_.rbegin(); it != reports_.rend(); ++it) {
-    if (received_at_us - it->received_at_us >= kMinSpanUs) {
+  // A rate sample: the better of (a) against the previous report, its
+  // interval widened by kReceiveSlackUs, and (b) against the latest report
+  // at least kMinSpanUs before. Either interval is the longer of receive and
+  // send (a link cannot deliver faster than the edge sent).
+  if (!reports_.empty()) {
+    auto rate = [&](const Report& from, int64_t slack_us) {
       const int64_t span_us =
-          std::max(received_at_us - it->received_at_us, sent_at_us - it->sent_at_us);
-      capacity_samples_.push_back(static_cast<double>(bytes_received - it->bytes_received) * 1e6 /
-                                  static_cast<double>(span_us));
-      while (static_cast<int>(capacity_samples_.size()) > std::max(1, capacity_window_)) {
-        capacity_samples_.pop_front();
+          std::max(received_at_us - from.received_at_us, sent_at_us - from.sent_at_us) + slack_us;
+      return span_us <= 0 ? 0.0
+                          : static_cast<double>(bytes_received - from.bytes_received) * 1e6 /
+                                static_cast<double>(span_us);
+    };
+    double sample = rate(reports_.back(), kReceiveSlackUs);
+    for (auto it = reports_.rbegin(); it != reports_.rend(); ++it) {
+      if (received_at_us - it->received_at_us >= kMinSpanUs) {
+        sample = std::max(sample, rate(*it, 0));
+        break;
       }
-      break;
+    }
+    capacity_samples_.push_back(sample);
+    while (static_cast<int>(capacity_samples_.size()) > std::max(1, capacity_window_)) {
+      capacity_samples_.pop_front();
     }
   }
   reports_.push_back({sent_at_us, received_at_us, bytes_received});

@@ -16,10 +16,17 @@ namespace tandem::edge {
 //
 // - Capacity C: the largest delivery rate over the last `capacity_window`
 //   reports (a max filter: while the sender keeps the link busy a sample is
-//   the bottleneck's rate, otherwise less). A sample is the bytes delivered
-//   since the latest report at least kMinSpanUs earlier, over the longer of
-//   the two reports' receive interval and send interval (BBR's delivery
-//   rate, draft-cheng-iccrg-delivery-rate-estimation: a link cannot deliver
+//   the bottleneck's rate, otherwise less). The cloud stamps a message when
+//   its gRPC thread reads it, up to a verification (~5 ms) late when that
+//   thread waits for a core, so messages 12 ms apart on a thin link can
+//   read as 2-7 ms apart. A sample is therefore the better of two bounds
+//   that such lateness cannot inflate much: the bytes since the previous
+//   report over the interval plus kReceiveSlackUs (a burst into a fat link,
+//   whose reports are otherwise a round trip apart), and the bytes since the
+//   latest report at least kMinSpanUs earlier over that interval (a thin
+//   link, whose messages are spread out). An interval is the longer of the
+//   receive and the send interval (BBR's delivery-rate rule,
+//   draft-cheng-iccrg-delivery-rate-estimation: a link cannot deliver
 //   faster than the edge sent).
 // - A chunk's queueing: its one-way delay (cloud receive time - edge send
 //   time; the clocks' offset cancels) less the least one-way delay seen.
@@ -50,7 +57,7 @@ class UplinkQueue {
   // `received_at_us` (cloud clock), when `bytes_received` had arrived.
   void OnDelivered(int64_t sent_at_us, int64_t received_at_us, int64_t bytes_received);
 
-  // Bytes per second; 0 until two reports at least `kMinSpanUs` apart.
+  // Bytes per second; 0 until two reports.
   double capacity_bytes_per_s() const;
   // Whether there is a capacity sample: before it nothing is predicted.
   bool measured() const { return !capacity_samples_.empty(); }
@@ -65,12 +72,13 @@ class UplinkQueue {
   // `capacity_gain` times the capacity estimate.
   int64_t QueueDelayUs(int64_t now_us, int64_t extra_bytes = 0, double capacity_gain = 1) const;
 
-  // A receive time is when the cloud's gRPC thread read the message: late
-  // by up to one verification (~5 ms) when that thread waits for a core, so
-  // two messages can read as arriving together. Over spans of at least this
-  // one sample's error stays under ~25%; over 1 ms spans a 32 kbit/s uplink
-  // measured 70-100 kbit/s, and branches the gate should have held went out.
+  // The capacity samples' spans (above). With 1 ms spans and no slack a
+  // 32 kbit/s uplink measured 43-56 kbit/s (70-100 traced end to end); with
+  // 20 ms spans alone a GEO link's reports, a round trip apart, measured the
+  // edge's own 5-20 kbit/s of demand and the branch gate held branches the
+  // 3 Mbit/s link had room for.
   static constexpr int64_t kMinSpanUs = 20000;
+  static constexpr int64_t kReceiveSlackUs = 5000;
   static constexpr size_t kStandingReports = 3;
 
  private:

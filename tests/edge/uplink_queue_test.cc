@@ -56,6 +56,27 @@ TEST_CASE("UplinkQueue: a cloud that reads messages late does not inflate the ra
   CHECK(queue.capacity_bytes_per_s() <= 1.3 * 4000.0);
 }
 
+TEST_CASE("UplinkQueue: bursts a round trip apart still show a fat link's rate",
+          "[edge][uplink_queue]") {
+  // A GEO link: 3 Mbit/s up, 300 ms one way. The edge sends a burst of
+  // three 100-byte messages every 600 ms (its own demand: 500 B/s); the
+  // link carries a burst in under a millisecond. Within a burst the
+  // reports, widened by the receive slack, bound the rate well above the
+  // demand; between bursts only the demand shows.
+  SimulatedLink link{375000.0, 300000};
+  UplinkQueue queue;
+  for (int burst = 0; burst < 8; ++burst) {
+    for (int i = 0; i < 3; ++i) {
+      const int64_t at = burst * 600000 + i * 100;
+      const SimulatedLink::Delivery d = link.Send(at, 100);
+      queue.OnSent(link.total_bytes, at);
+      queue.OnDelivered(d.sent_at_us, d.received_at_us, d.bytes_received);
+    }
+  }
+  CHECK(queue.capacity_bytes_per_s() >= 15000.0);  // 30x the demand
+  CHECK(queue.capacity_bytes_per_s() <= 375000.0);
+}
+
 TEST_CASE("UplinkQueue: a fat uplink queues nothing", "[edge][uplink_queue]") {
   // 20 Mbit/s, 30 ms one way, the same messages: they never wait.
   SimulatedLink link{2.5e6, 30000};
