@@ -21,6 +21,11 @@ struct BranchGatePolicy {
   int branches_before_measured = -1;
 };
 
+// Without a standing queue the uplink's capacity estimate is only a lower
+// bound (the edge's own sending rate): the queue model drains at this
+// multiple of it.
+inline constexpr double kProbeGain = 2.0;
+
 // One branch the edge could send now.
 struct BranchCandidate {
   double score = 0;       // its chance of being taken (BranchTarget::score)
@@ -41,8 +46,6 @@ struct BranchCandidate {
 //   gain) and would otherwise predict queues that are not there.
 bool HoldBranchForUplink(const BranchGatePolicy& policy, const UplinkQueue& uplink,
                          const BranchCandidate& branch, int64_t now_us);
-
-inline constexpr double kProbeGain = 2.0;
 
 }  // namespace tandem::edge
 

@@ -496,7 +496,8 @@ absl::StatusOr<bool> SpeculativeClient::GrowBranch(PipelineState& state,
                              absl::ToInt64Microseconds(rtt));
   if (!target) return false;
   // Branches are speculative traffic: only into an uplink measured to have
-  // room for one more (the last branch's size) within the target.
+  // room for one more (the last branch's size) within the target, and worth
+  // its bytes where the uplink is the bottleneck (edge/branch_gate.h).
   const BranchGatePolicy gate{options_.BranchQueueTarget(),
                               options_.branches_before_uplink_measured};
   if (HoldBranchForUplink(
