@@ -29,12 +29,13 @@ void UplinkQueue::OnDelivered(int64_t sent_at_us, int64_t received_at_us, int64_
   // at least kMinSpanUs before. Either interval is the longer of receive and
   // send (a link cannot deliver faster than the edge sent).
   if (!reports_.empty()) {
+    // Both spans are positive: reports arrive in receive order (else they
+    // were cleared above), and the slack or kMinSpanUs is added or required.
     auto rate = [&](const Report& from, int64_t slack_us) {
       const int64_t span_us =
           std::max(received_at_us - from.received_at_us, sent_at_us - from.sent_at_us) + slack_us;
-      return span_us <= 0 ? 0.0
-                          : static_cast<double>(bytes_received - from.bytes_received) * 1e6 /
-                                static_cast<double>(span_us);
+      return static_cast<double>(bytes_received - from.bytes_received) * 1e6 /
+             static_cast<double>(span_us);
     };
     double sample = rate(reports_.back(), kReceiveSlackUs);
     for (auto it = reports_.rbegin(); it != reports_.rend(); ++it) {
