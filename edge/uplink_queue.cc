@@ -24,6 +24,7 @@ void UplinkQueue::OnDelivered(int64_t sent_at_us, int64_t received_at_us, int64_
                             bytes_received < reports_.back().bytes_received)) {
     reports_.clear();  // a clock step or a new stream: start over
   }
+  const int64_t one_way_us = received_at_us - sent_at_us;  // + the clocks' offset
   // A rate sample: the better of (a) against the previous report, its
   // interval widened by kReceiveSlackUs, and (b) against the latest report
   // at least kMinSpanUs before. Either interval is the longer of receive and
@@ -37,14 +38,34 @@ void UplinkQueue::OnDelivered(int64_t sent_at_us, int64_t received_at_us, int64_
       return static_cast<double>(bytes_received - from.bytes_received) * 1e6 /
              static_cast<double>(span_us);
     };
-    double sample = rate(reports_.back(), kReceiveSlackUs);
+    const Report& previous = reports_.back();
+    double sample = rate(previous, kReceiveSlackUs);
     for (auto it = reports_.rbegin(); it != reports_.rend(); ++it) {
       if (received_at_us - it->received_at_us >= kMinSpanUs) {
         sample = std::max(sample, rate(*it, 0));
         break;
       }
     }
-    capacity_samples_.push_back(sample);
+    // Paced by the link: both chunks queued behind a busy link (the previous
+    // one's queueing is still the last entry; this one's against the least
+    // one-way delay so far), and the link spread them out at least half as
+    // far as the edge did (a stall's release delivers a backlog at once:
+    // that interval shows the edge's pace, not the link's).
+    const bool paced_by_link =
+        !recent_queueing_us_.empty() && recent_queueing_us_.back() >= kBottleneckQueueingUs &&
+        one_way_us - std::min(min_one_way_us_, one_way_us) >= kBottleneckQueueingUs &&
+        2 * (received_at_us - previous.received_at_us) >= sent_at_us - previous.sent_at_us;
+    capacity_samples_.push_back({sample, paced_by_link});
+    // A run of paced samples is the link's rate now: older samples, from
+    // before the link turned into the bottleneck, no longer bound it.
+    size_t paced_run = 0;
+    for (auto it = capacity_samples_.rbegin(); it != capacity_samples_.rend() && it->paced_by_link;
+         ++it) {
+      ++paced_run;
+    }
+    if (paced_run >= kBottleneckSamples) {
+      capacity_samples_.erase(capacity_samples_.begin(), capacity_samples_.end() - paced_run);
+    }
     while (static_cast<int>(capacity_samples_.size()) > std::max(1, capacity_window_)) {
       capacity_samples_.pop_front();
     }
@@ -52,7 +73,6 @@ void UplinkQueue::OnDelivered(int64_t sent_at_us, int64_t received_at_us, int64_
   reports_.push_back({sent_at_us, received_at_us, bytes_received});
   while (static_cast<int>(reports_.size()) > std::max(2, capacity_window_)) reports_.pop_front();
 
-  const int64_t one_way_us = received_at_us - sent_at_us;  // + the clocks' offset
   min_one_way_us_ =
       recent_queueing_us_.empty() ? one_way_us : std::min(min_one_way_us_, one_way_us);
   last_sent_at_us_ = sent_at_us;
@@ -68,8 +88,11 @@ int64_t UplinkQueue::standing_queueing_us() const {
 }
 
 double UplinkQueue::capacity_bytes_per_s() const {
-  if (capacity_samples_.empty()) return 0.0;
-  return *std::max_element(capacity_samples_.begin(), capacity_samples_.end());
+  double capacity = 0.0;
+  for (const CapacitySample& sample : capacity_samples_) {
+    capacity = std::max(capacity, sample.bytes_per_s);
+  }
+  return capacity;
 }
 
 int64_t UplinkQueue::QueueDelayUs(int64_t now_us, int64_t extra_bytes, double capacity_gain) const {

@@ -77,6 +77,74 @@ TEST_CASE("UplinkQueue: bursts a round trip apart still show a fat link's rate",
   CHECK(queue.capacity_bytes_per_s() <= 375000.0);
 }
 
+// Pairs of 100-byte messages 0.2 ms apart every 20 ms through an
+// 8 Mbit/s link: a pair reads ~19 kB/s (100 bytes over 0.2 ms plus the
+// receive slack), well above the edge's 10 kB/s of demand.
+void SendPairs(TimedExchange& exchange, int64_t from_us, int64_t to_us) {
+  for (int64_t t = from_us; t < to_us; t += 20000) {
+    exchange.Send(t, 100);
+    exchange.Send(t + 200, 100);
+  }
+}
+
+TEST_CASE("UplinkQueue: a link that turns thin is read within a few reports",
+          "[edge][uplink_queue]") {
+  // A cell's uplink grant shrinks from 8 Mbit/s to 32 kbit/s under the same
+  // demand: a queue builds at once. The max filter alone would keep the fat
+  // link's 19 kB/s for the 16 reports of its window.
+  SimulatedLink link{1e6, 40000};
+  UplinkQueue queue;
+  TimedExchange exchange(link, queue);
+  SendPairs(exchange, 0, 1000000);
+  REQUIRE(queue.capacity_bytes_per_s() > 15000.0);
+  const int fat_messages = exchange.sent();
+  link.bytes_per_s = 4000.0;
+  int64_t t = 1000000;
+  while (exchange.reports() < fat_messages + 6) {  // six reports of the thin link
+    SendPairs(exchange, t, t + 20000);
+    t += 20000;
+  }
+  CHECK(queue.capacity_bytes_per_s() <= 1.5 * 4000.0);
+  CHECK(queue.capacity_bytes_per_s() >= 0.6 * 4000.0);
+}
+
+TEST_CASE("UplinkQueue: a stall's release does not read as a thin link", "[edge][uplink_queue]") {
+  // After 400 ms of pairs, one 100-byte message every 10 ms, and the link
+  // stalls for 200 ms (a retransmission timeout): the messages sent in the
+  // stall queue, then arrive together. Their samples show the edge's pace,
+  // not the link's, and must not replace the pairs' rate.
+  SimulatedLink link{1e6, 40000};
+  link.stall_from_us = 500000;
+  link.stall_to_us = 700000;
+  UplinkQueue queue(/*capacity_window=*/64);
+  TimedExchange exchange(link, queue);
+  SendPairs(exchange, 0, 400000);
+  exchange.ReportUntil(400000);
+  const double before = queue.capacity_bytes_per_s();
+  REQUIRE(before > 15000.0);
+  for (int64_t t = 400000; t < 1000000; t += 10000) exchange.Send(t, 100);
+  exchange.ReportUntil(2000000);
+  REQUIRE(queue.standing_queueing_us() == 0);  // it drained
+  CHECK(queue.capacity_bytes_per_s() >= before);
+}
+
+TEST_CASE("UplinkQueue: jitter alone does not read as a thin link", "[edge][uplink_queue]") {
+  // The same fat link, and the cloud receives every message of 600 ms 20 ms
+  // late (jitter that a TCP stream cannot reorder queues up to ~20 ms on the
+  // presets): queued, but by less than a busy link's backlog.
+  SimulatedLink link{1e6, 40000};
+  UplinkQueue queue(/*capacity_window=*/64);
+  TimedExchange exchange(link, queue);
+  SendPairs(exchange, 0, 400000);
+  exchange.ReportUntil(400000);
+  const double before = queue.capacity_bytes_per_s();
+  REQUIRE(before > 15000.0);
+  for (int64_t t = 400000; t < 1000000; t += 10000) exchange.Send(t, 100, 20000);
+  exchange.ReportUntil(1000000);
+  REQUIRE(queue.standing_queueing_us() >= 19000);
+  CHECK(queue.capacity_bytes_per_s() >= before);
+}
+
 TEST_CASE("UplinkQueue: a fat uplink queues nothing", "[edge][uplink_queue]") {
   // 20 Mbit/s, 30 ms one way, the same messages: they never wait.
   SimulatedLink link{2.5e6, 30000};
