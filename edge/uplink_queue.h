@@ -38,7 +38,11 @@ namespace tandem::edge {
 //   (not a stall's release); such a sample is the bottleneck's rate, so once
 //   kBottleneckSamples of them run back to back the samples before the run
 //   are dropped (BBR lets only samples that are not app-limited lower its
-//   estimate; here only link-paced ones do).
+//   estimate; here only link-paced ones do). A path whose propagation delay
+//   grows by more than kBottleneckQueueingUs (a route change; the `drift`
+//   bench profile's slow phase) also reads as queueing, and its samples,
+//   the edge's own sending rate, then replace the older ones: a lower bound
+//   that the next faster sample lifts again.
 // - A chunk's queueing: its one-way delay (cloud receive time - edge send
 //   time; the clocks' offset cancels) less the least one-way delay seen.
 // - The queue now, a fluid model from the last reported chunk k, sent at

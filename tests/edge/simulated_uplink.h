@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <vector>
 
 #include "edge/uplink_queue.h"
@@ -63,7 +64,7 @@ class TimedExchange {
     while (!pending_.empty() && KnownAt(pending_.front()) <= now_us) {
       const SimulatedLink::Delivery& d = pending_.front();
       queue_.OnDelivered(d.sent_at_us, d.received_at_us, d.bytes_received);
-      pending_.erase(pending_.begin());
+      pending_.pop_front();
       ++reports_;
     }
   }
@@ -76,7 +77,7 @@ class TimedExchange {
   }
   SimulatedLink& link_;
   UplinkQueue& queue_;
-  std::vector<SimulatedLink::Delivery> pending_;
+  std::deque<SimulatedLink::Delivery> pending_;  // sent, not yet reported
   int reports_ = 0;
 };
 
