@@ -7,8 +7,12 @@ bool HoldBranchForUplink(const BranchGatePolicy& policy, const UplinkQueue& upli
   const absl::Duration target = policy.queue_target;
   if (target == absl::InfiniteDuration()) return false;
   if (!uplink.measured()) {
-    return policy.branches_before_measured >= 0 &&
-           branch.branches_sent >= policy.branches_before_measured;
+    if (policy.branches_before_measured >= 0) {
+      return branch.branches_sent >= policy.branches_before_measured;
+    }
+    return policy.assumed_bytes_per_s > 0 &&
+           absl::Microseconds(uplink.AssumedQueueDelayUs(now_us, branch.bytes,
+                                                         policy.assumed_bytes_per_s)) > target;
   }
   const bool standing_queue = absl::Microseconds(uplink.standing_queueing_us()) * 2 >= target;
   if (standing_queue &&

@@ -17,8 +17,12 @@ struct BranchGatePolicy {
   // predicted to take longer than this to drain. InfiniteDuration: the gate
   // is off.
   absl::Duration queue_target = absl::InfiniteDuration();
-  // Branches sent before the uplink is measured; -1: no limit.
+  // Branches sent before the uplink is measured; -1: no limit, the
+  // assumed rate below decides.
   int branches_before_measured = -1;
+  // Before the uplink is measured (and without branches_before_measured):
+  // the rate it is assumed to carry at least, bytes/s; 0: assume nothing.
+  double assumed_bytes_per_s = 0;
 };
 
 // Without a standing queue the uplink's capacity estimate is only a lower
@@ -35,7 +39,12 @@ struct BranchCandidate {
 };
 
 // Whether `branch` waits, given what `uplink` predicts at `now_us`:
-// - before the uplink is measured, after policy.branches_before_measured;
+// - before the uplink is measured, after policy.branches_before_measured
+//   if set, else when a link draining only policy.assumed_bytes_per_s since
+//   the session's first send would hold the queue it joins, itself
+//   included, past policy.queue_target (the first round trip's branches go
+//   out at a thin link's pace, and a fat link's first report lifts the
+//   limit);
 // - on an uplink measured to be the bottleneck (a standing queue of at
 //   least half the target), when it costs the main path more time than it
 //   is expected to save: bytes / C > score x RTT (at 32 kbit/s a 50-byte

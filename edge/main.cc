@@ -82,7 +82,12 @@ ABSL_FLAG(std::string, branch_queue_target, "auto",
           "delay the main path); inf: never; auto: 30ms with --adaptive, inf without.");
 ABSL_FLAG(int, branches_before_uplink_measured, -1,
           "With a finite --branch-queue-target: correction branches sent before two verdicts "
-          "have measured the uplink (e.g. 3 on a link known to be thin); -1: no limit.");
+          "have measured the uplink (e.g. 3 on a link known to be thin); -1: no count, "
+          "--assumed-uplink-kbps decides.");
+ABSL_FLAG(double, assumed_uplink_kbps, 64,
+          "With a finite --branch-queue-target and no --branches-before-uplink-measured: the "
+          "uplink rate assumed before two verdicts have measured it; branches beyond what it "
+          "drains within the target wait (0: assume nothing, send every branch).");
 ABSL_FLAG(bool, early_branches, true,
           "Grow correction branches between chunks while the chunks in flight keep the cloud "
           "busy, not only when the draft-ahead limit makes the edge wait.");
@@ -273,6 +278,7 @@ absl::StatusOr<tandem::edge::SpeculativeOptions> SpeculativeOptionsFromFlags() {
     options.branch_queue_target = parsed;
   }
   options.branches_before_uplink_measured = absl::GetFlag(FLAGS_branches_before_uplink_measured);
+  options.assumed_uplink_kbps = absl::GetFlag(FLAGS_assumed_uplink_kbps);
   options.branch_min_score = absl::GetFlag(FLAGS_branch_min_score);
   options.residual_candidates = absl::GetFlag(FLAGS_residual_candidates);
   options.top_k_return = absl::GetFlag(FLAGS_top_k_return);

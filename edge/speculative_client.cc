@@ -68,6 +68,11 @@ absl::Status SpeculativeOptions::Validate() const {
     return absl::InvalidArgumentError(
         "--branches-before-uplink-measured must be >= 0, or -1 for no limit");
   }
+  if (!(assumed_uplink_kbps >= 0)) {
+    return absl::InvalidArgumentError(
+        "--assumed-uplink-kbps must be >= 0 (e.g. 64; 0 assumes nothing before the uplink is "
+        "measured)");
+  }
   if (residual_candidates < 1 || top_k_return < 1 || sparse_top_k < 1) {
     return absl::InvalidArgumentError(
         "--residual-candidates, --top-k-return and --sparse-top-k must be >= 1");
@@ -499,7 +504,8 @@ absl::StatusOr<bool> SpeculativeClient::GrowBranch(PipelineState& state,
   // room for one more (the last branch's size) within the target, and worth
   // its bytes where the uplink is the bottleneck (edge/branch_gate.h).
   const BranchGatePolicy gate{options_.BranchQueueTarget(),
-                              options_.branches_before_uplink_measured};
+                              options_.branches_before_uplink_measured,
+                              options_.assumed_uplink_kbps * 1000 / 8};
   if (HoldBranchForUplink(
           gate, uplink_queue_,
           {target->score, last_branch_bytes_, rtt, static_cast<int>(stats_.branches_sent)},

@@ -77,11 +77,19 @@ struct SpeculativeOptions {
   std::optional<absl::Duration> branch_queue_target;
   static constexpr absl::Duration kAdaptiveBranchQueueTarget = absl::Milliseconds(30);
   // With a finite queue target: how many branches may go out before two
-  // verdicts have measured the uplink; -1 = no limit. Nothing is known of
-  // the link in the first round trip: a limit protects a link that is thin
-  // from the start and costs a fat one that round trip's branches (about 3%
-  // of a 48-token generation at RTT 50 ms, docs/benchmarks.md).
+  // verdicts have measured the uplink; -1 = no count (the assumed rate
+  // below decides). Nothing is known of the link in the first round trip:
+  // a limit protects a link that is thin from the start and costs a fat one
+  // that round trip's branches (a limit of 3: about 3% of a 48-token
+  // generation at RTT 50 ms, docs/benchmarks.md).
   int branches_before_uplink_measured = -1;
+  // Without that limit: the uplink rate, kbit/s, assumed before two verdicts
+  // have measured it; branches beyond what it drains within the queue
+  // target wait (BranchGatePolicy::assumed_bytes_per_s). 0: assume nothing.
+  // A thin link then takes a few branches in its first round trip instead
+  // of every one drafted (30-60 at 32 kbit/s); a fat one loses the rest of
+  // that round trip's branches (docs/benchmarks.md).
+  double assumed_uplink_kbps = 64;
   // The queue target in force (branch_queue_target resolved).
   absl::Duration BranchQueueTarget() const;
   // A branch is drafted only if the chance it is taken, estimated as in

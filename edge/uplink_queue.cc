@@ -99,24 +99,48 @@ int64_t UplinkQueue::QueueDelayUs(int64_t now_us, int64_t extra_bytes, double ca
   const double capacity = capacity_bytes_per_s() * capacity_gain;  // bytes/s
   if (recent_queueing_us_.empty() || capacity <= 0 || sends_.empty()) return 0;
   // At s_k the queue held q_k's worth of bytes ahead of chunk k; from there
-  // each later send adds its bytes and the link drains at C in between
-  // (Q = max(0, Q - C dt) + b): an idle link banks no credit for a burst.
-  double queued = capacity * static_cast<double>(recent_queueing_us_.back()) * 1e-6;
-  int64_t at_us = last_sent_at_us_;
-  int64_t total = 0;  // bytes sent up to the last send considered
+  // each later send adds its bytes.
+  int64_t total_at_k = 0;
   for (const auto& [sent_at, bytes] : sends_) {
-    if (sent_at <= last_sent_at_us_) {
-      total = bytes;
-      continue;
-    }
-    queued = std::max(0.0, queued - capacity * static_cast<double>(sent_at - at_us) * 1e-6) +
+    if (sent_at > last_sent_at_us_) break;
+    total_at_k = bytes;
+  }
+  const double queued =
+      QueuedBytes(capacity, capacity * static_cast<double>(recent_queueing_us_.back()) * 1e-6,
+                  last_sent_at_us_, total_at_k, now_us, extra_bytes);
+  return static_cast<int64_t>(queued / capacity * 1e6);
+}
+
+int64_t UplinkQueue::AssumedQueueDelayUs(int64_t now_us, int64_t extra_bytes,
+                                         double bytes_per_s) const {
+  if (bytes_per_s <= 0) return 0;
+  if (sends_.empty())
+    return static_cast<int64_t>(static_cast<double>(extra_bytes) / bytes_per_s * 1e6);
+  // Empty before the session's first send, whose bytes are the first added;
+  // once a report has pruned the sends before it, empty after the first
+  // send still known (what came before it is not known).
+  const auto& [first_at, first_total] = sends_.front();
+  const double queued = QueuedBytes(bytes_per_s, 0.0, first_at, reports_.empty() ? 0 : first_total,
+                                    now_us, extra_bytes);
+  return static_cast<int64_t>(queued / bytes_per_s * 1e6);
+}
+
+double UplinkQueue::QueuedBytes(double bytes_per_s, double queued, int64_t from_us,
+                                int64_t from_total, int64_t now_us, int64_t extra_bytes) const {
+  // Q = max(0, Q - C dt) + b for each send after from_us (a send at from_us
+  // itself counts when from_total has not: the first send of a session): an
+  // idle link banks no credit for a burst.
+  int64_t at_us = from_us;
+  int64_t total = from_total;
+  for (const auto& [sent_at, bytes] : sends_) {
+    if (sent_at < from_us || bytes <= total) continue;
+    queued = std::max(0.0, queued - bytes_per_s * static_cast<double>(sent_at - at_us) * 1e-6) +
              static_cast<double>(bytes - total);
     total = bytes;
     at_us = sent_at;
   }
-  queued = std::max(0.0, queued - capacity * static_cast<double>(now_us - at_us) * 1e-6) +
-           static_cast<double>(extra_bytes);
-  return queued <= 0 ? 0 : static_cast<int64_t>(queued / capacity * 1e6);
+  return std::max(0.0, queued - bytes_per_s * static_cast<double>(now_us - at_us) * 1e-6) +
+         static_cast<double>(extra_bytes);
 }
 
 }  // namespace tandem::edge

@@ -86,6 +86,10 @@ class UplinkQueue {
   // `extra_bytes` more were sent then, and the link drained at
   // `capacity_gain` times the capacity estimate.
   int64_t QueueDelayUs(int64_t now_us, int64_t extra_bytes = 0, double capacity_gain = 1) const;
+  // Before the link is measured: the queueing delay at `now_us`, with
+  // `extra_bytes` more sent then, of a link that drains at `bytes_per_s`
+  // and was empty at the first send still known (the same fluid model).
+  int64_t AssumedQueueDelayUs(int64_t now_us, int64_t extra_bytes, double bytes_per_s) const;
 
   // The capacity samples' spans (above). With 1 ms spans and no slack a
   // 32 kbit/s uplink measured 43-56 kbit/s (70-100 traced end to end); with
@@ -102,6 +106,12 @@ class UplinkQueue {
   static constexpr size_t kBottleneckSamples = 2;
 
  private:
+  // The fluid model from `queued` bytes at `from_us` (the total sent then
+  // `from_total`) through every later send to `now_us`, plus `extra_bytes`:
+  // the bytes queued, draining at `bytes_per_s`.
+  double QueuedBytes(double bytes_per_s, double queued, int64_t from_us, int64_t from_total,
+                     int64_t now_us, int64_t extra_bytes) const;
+
   struct Report {
     int64_t sent_at_us;  // edge clock
     int64_t received_at_us;

@@ -127,6 +127,7 @@ TEST_CASE("A thin uplink measured by one generation holds the next one's first b
   edge::SpeculativeOptions options;  // adaptive: branches gated by the uplink queue
   options.verification = v1::VERIFICATION_MODE_SPARSE_DRAFT;  // greedy: branches apply
   options.max_tokens = 32;
+  options.assumed_uplink_kbps = 0;  // the first generation knows nothing, assumes nothing
   edge::LinkMemory memory;
   const std::string address = absl::StrCat("127.0.0.1:", relay->port());
   edge::GenerationStats first, second;
@@ -153,6 +154,41 @@ TEST_CASE("A thin uplink measured by one generation holds the next one's first b
   // The controller went on from the first generation's estimates: its
   // verdict count carried over rather than restarting from the priors.
   CHECK(memory.controller->estimates().verdicts > verdicts_after_first);
+  relay->Shutdown();
+}
+
+TEST_CASE("On an unmeasured thin uplink the first round trip's branches go at the assumed rate",
+          "[e2e][integration][linkem]") {
+  const testing::BundledPair pair;
+  auto cloud = testing::StartCloud(testing::TargetDir());
+  // The same 16 kbit/s uplink and no memory of it: assuming nothing, the
+  // edge sends every branch it drafts before the first verdict; assuming
+  // 64 kbit/s (the default), what that rate drains within the queue target.
+  auto relay = StartRelay("delay_ms=40 up.rate_kbps=16 down.rate_kbps=2000", *cloud);
+  const std::string prompt = "import os\n";
+  const std::vector<int32_t> reference =
+      testing::TargetGreedy(*pair.target, *pair.tokenizer, prompt, 32);
+  const std::string address = absl::StrCat("127.0.0.1:", relay->port());
+  edge::SpeculativeOptions options;
+  options.verification = v1::VERIFICATION_MODE_SPARSE_DRAFT;  // greedy: branches apply
+  options.max_tokens = 32;
+  REQUIRE(options.assumed_uplink_kbps == 64);
+  edge::GenerationStats assumed, blind;
+  auto ids =
+      testing::RunEdge(pair.draft.get(), *pair.tokenizer, address, options, prompt, &assumed);
+  INFO(ids.status().message());
+  REQUIRE(ids.ok());
+  CHECK(*ids == reference);
+  options.assumed_uplink_kbps = 0;
+  ids = testing::RunEdge(pair.draft.get(), *pair.tokenizer, address, options, prompt, &blind);
+  INFO(ids.status().message());
+  REQUIRE(ids.ok());
+  CHECK(*ids == reference);
+  INFO("branches before the first verdict: "
+       << assumed.branches_before_first_verdict << " assuming 64 kbit/s, "
+       << blind.branches_before_first_verdict << " assuming nothing");
+  CHECK(assumed.branches_before_first_verdict < blind.branches_before_first_verdict);
+  CHECK(assumed.branches_held > 0);
   relay->Shutdown();
 }
 

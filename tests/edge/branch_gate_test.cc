@@ -36,6 +36,28 @@ TEST_CASE("Branch gate: before the uplink is measured, only the allowed number g
   CHECK_FALSE(HoldBranchForUplink(kGate, unmeasured, {0.5, 50, absl::Milliseconds(100), 99}, 0));
 }
 
+TEST_CASE("Branch gate: before the uplink is measured, branches go at the assumed rate",
+          "[edge][branch_gate]") {
+  // Assumed 32 kbit/s (4 kB/s) and a 30 ms target: 120 bytes may wait.
+  const BranchGatePolicy assumed{absl::Milliseconds(30), -1, 4000.0};
+  UplinkQueue queue;
+  queue.OnSent(50, 0);  // the first chunk
+  const BranchCandidate branch{0.5, 50, absl::Milliseconds(100), 0};
+  CHECK_FALSE(HoldBranchForUplink(assumed, queue, branch, 0));  // 100 bytes: 25 ms
+  queue.OnSent(100, 0);
+  CHECK(HoldBranchForUplink(assumed, queue, branch, 0));  // 150 bytes: 37.5 ms
+  // 50 ms later the assumed link has drained them.
+  CHECK_FALSE(HoldBranchForUplink(assumed, queue, branch, 50000));
+  // Assuming nothing, or with a count, the rate does not decide.
+  CHECK_FALSE(HoldBranchForUplink({absl::Milliseconds(30), -1, 0.0}, queue, branch, 0));
+  CHECK_FALSE(HoldBranchForUplink({absl::Milliseconds(30), 5, 4000.0}, queue, branch, 0));
+  // Measured, the measurement decides: a fat link's two reports.
+  queue.OnDelivered(0, 987654321 + 40000, 50);
+  queue.OnDelivered(0, 987654321 + 40100, 100);
+  REQUIRE(queue.measured());
+  CHECK_FALSE(HoldBranchForUplink(assumed, queue, branch, 0));
+}
+
 TEST_CASE("Branch gate: a fat uplink takes even unlikely branches", "[edge][branch_gate]") {
   SimulatedLink link{2.5e6, 30000};  // 20 Mbit/s
   UplinkQueue queue;

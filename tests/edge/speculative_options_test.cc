@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <cmath>
 
 #include "edge/speculative_client.h"
 
@@ -30,6 +31,14 @@ TEST_CASE("SpeculativeOptions: bad branch gating settings name the flag", "[edge
   CHECK_THAT(std::string(options.Validate().message()),
              Catch::Matchers::Contains("--branches-before-uplink-measured"));
   options.branches_before_uplink_measured = 0;
+  CHECK(options.Validate().ok());
+  options.assumed_uplink_kbps = -1;
+  CHECK_THAT(std::string(options.Validate().message()),
+             Catch::Matchers::Contains("--assumed-uplink-kbps"));
+  options.assumed_uplink_kbps = std::nan("");
+  CHECK_THAT(std::string(options.Validate().message()),
+             Catch::Matchers::Contains("--assumed-uplink-kbps"));
+  options.assumed_uplink_kbps = 0;
   CHECK(options.Validate().ok());
 }
 

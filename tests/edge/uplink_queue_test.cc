@@ -145,6 +145,26 @@ TEST_CASE("UplinkQueue: jitter alone does not read as a thin link", "[edge][upli
   CHECK(queue.capacity_bytes_per_s() >= before);
 }
 
+TEST_CASE("UplinkQueue: an assumed rate predicts the queue before any report",
+          "[edge][uplink_queue]") {
+  UplinkQueue queue;
+  CHECK(queue.AssumedQueueDelayUs(0, 400, 4000.0) == 100000);  // nothing sent yet
+  // 400 bytes at t = 0 and 400 more at 50 ms into an assumed 4 kB/s link:
+  // 100 ms of queue, half drained by 50 ms, then 150 ms.
+  queue.OnSent(400, 0);
+  queue.OnSent(800, 50000);
+  CHECK(queue.AssumedQueueDelayUs(50000, 0, 4000.0) == 150000);
+  CHECK(queue.AssumedQueueDelayUs(100000, 0, 4000.0) == 100000);
+  CHECK(queue.AssumedQueueDelayUs(400000, 40, 4000.0) == 10000);  // drained; 40 more bytes
+  // After a report has pruned the sends before it, what is left counts from
+  // the first send still known: the 400 bytes at 50 ms are not re-counted
+  // as the whole 800.
+  queue.OnSent(1200, 60000);
+  queue.OnDelivered(50000, 987654321 + 140000, 800);
+  REQUIRE_FALSE(queue.measured());
+  CHECK(queue.AssumedQueueDelayUs(60000, 0, 4000.0) == 100000);  // the 400 bytes at 60 ms
+}
+
 TEST_CASE("UplinkQueue: a fat uplink queues nothing", "[edge][uplink_queue]") {
   // 20 Mbit/s, 30 ms one way, the same messages: they never wait.
   SimulatedLink link{2.5e6, 30000};
