@@ -71,9 +71,10 @@ std::string GenerationStats::ToText() const {
     if (branches_sent > 0 || branches_held > 0) {
       out += absl::StrFormat(
           "branches           %d sent (%d before the first verdict; %d drafted tokens, %.1f ms), "
-          "%d taken by a rejection, held %d times for the uplink\n",
+          "%d taken by a rejection, held %d times for the uplink (%d before it was measured)\n",
           branches_sent, branches_before_first_verdict, branch_draft_tokens,
-          absl::ToDoubleMilliseconds(branch_draft_time), branches_taken, branches_held);
+          absl::ToDoubleMilliseconds(branch_draft_time), branches_taken, branches_held,
+          branches_held_unmeasured);
     }
   }
   if (uplink_message_bytes + downlink_message_bytes > 0) {
@@ -156,6 +157,7 @@ std::string GenerationStats::ToJson() const {
       {"branches_taken", branches_taken},
       {"branch_draft_ms", absl::ToDoubleMilliseconds(branch_draft_time)},
       {"branches_held", branches_held},
+      {"branches_held_unmeasured", branches_held_unmeasured},
       {"stall_events", stall_events},
       {"accepted_at_position", accepted_at_position},
       {"tested_at_position", tested_at_position},

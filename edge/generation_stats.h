@@ -70,6 +70,9 @@ struct GenerationStats {
   // Times a branch was due but held back: the uplink was not measured yet,
   // or its queue would exceed --branch-queue-target (edge/uplink_queue.h).
   int64_t branches_held = 0;
+  // Of those, held before the uplink was measured, by the assumed rate
+  // (SpeculativeOptions::assumed_uplink_kbps) or count.
+  int64_t branches_held_unmeasured = 0;
   // Branches sent before the generation's first verdict: a burst into a link
   // not yet measured in this generation (SpeculativeClient's link_memory
   // bounds it on a link measured before).

@@ -511,6 +511,7 @@ absl::StatusOr<bool> SpeculativeClient::GrowBranch(PipelineState& state,
           {target->score, last_branch_bytes_, rtt, static_cast<int>(stats_.branches_sent)},
           NowMicros())) {
     ++stats_.branches_held;
+    if (!uplink_queue_.measured()) ++stats_.branches_held_unmeasured;
     return false;
   }
   // The cloud holds the root and the drafts in its context (less a margin
