@@ -66,7 +66,8 @@ absl::Status SpeculativeOptions::Validate() const {
   }
   if (branches_before_uplink_measured < -1) {
     return absl::InvalidArgumentError(
-        "--branches-before-uplink-measured must be >= 0, or -1 for no limit");
+        "--branches-before-uplink-measured must be >= 0, or -1 for no count (the assumed uplink "
+        "rate decides)");
   }
   if (!(assumed_uplink_kbps >= 0)) {
     return absl::InvalidArgumentError(

@@ -114,8 +114,9 @@ int64_t UplinkQueue::QueueDelayUs(int64_t now_us, int64_t extra_bytes, double ca
 int64_t UplinkQueue::AssumedQueueDelayUs(int64_t now_us, int64_t extra_bytes,
                                          double bytes_per_s) const {
   if (bytes_per_s <= 0) return 0;
-  if (sends_.empty())
+  if (sends_.empty()) {
     return static_cast<int64_t>(static_cast<double>(extra_bytes) / bytes_per_s * 1e6);
+  }
   // Empty before the session's first send, whose bytes are the first added;
   // once a report has pruned the sends before it, empty after the first
   // send still known (what came before it is not known).
