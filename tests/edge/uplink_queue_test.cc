@@ -87,6 +87,14 @@ void SendPairs(TimedExchange& exchange, int64_t from_us, int64_t to_us) {
   }
 }
 
+// 400 ms of pairs, reported as far as the edge knows by then: the rate
+// they read.
+double PairsFor400Ms(TimedExchange& exchange, const UplinkQueue& queue) {
+  SendPairs(exchange, 0, 400000);
+  exchange.ReportUntil(400000);
+  return queue.capacity_bytes_per_s();
+}
+
 TEST_CASE("UplinkQueue: a link that turns thin is read within a few reports",
           "[edge][uplink_queue]") {
   // A cell's uplink grant shrinks from 8 Mbit/s to 32 kbit/s under the same
@@ -118,9 +126,7 @@ TEST_CASE("UplinkQueue: a stall's release does not read as a thin link", "[edge]
   link.stall_to_us = 700000;
   UplinkQueue queue(/*capacity_window=*/64);
   TimedExchange exchange(link, queue);
-  SendPairs(exchange, 0, 400000);
-  exchange.ReportUntil(400000);
-  const double before = queue.capacity_bytes_per_s();
+  const double before = PairsFor400Ms(exchange, queue);
   REQUIRE(before > 15000.0);
   for (int64_t t = 400000; t < 1000000; t += 10000) exchange.Send(t, 100);
   exchange.ReportUntil(2000000);
@@ -135,9 +141,7 @@ TEST_CASE("UplinkQueue: jitter alone does not read as a thin link", "[edge][upli
   SimulatedLink link{1e6, 40000};
   UplinkQueue queue(/*capacity_window=*/64);
   TimedExchange exchange(link, queue);
-  SendPairs(exchange, 0, 400000);
-  exchange.ReportUntil(400000);
-  const double before = queue.capacity_bytes_per_s();
+  const double before = PairsFor400Ms(exchange, queue);
   REQUIRE(before > 15000.0);
   for (int64_t t = 400000; t < 1000000; t += 10000) exchange.Send(t, 100, 20000);
   exchange.ReportUntil(1000000);
