@@ -90,9 +90,10 @@ std::string GenerationStats::ToText() const {
   }
   if (est_uplink_kbps + est_downlink_kbps > 0) {
     out += absl::StrFormat(
-        "delivery rate      uplink %.1f kbit/s (capacity >= %.1f), downlink %.1f kbit/s (last 8 "
-        "messages)\n",
-        est_uplink_kbps, est_uplink_capacity_kbps, est_downlink_kbps);
+        "delivery rate      uplink %.1f kbit/s (capacity >= %.1f%s), downlink %.1f kbit/s (last "
+        "8 messages)\n",
+        est_uplink_kbps, est_uplink_capacity_kbps,
+        est_uplink_bottleneck_kbps > 0 ? ", the bottleneck" : "", est_downlink_kbps);
   }
   out += absl::StrFormat("threads            %d\n", threads);
   return out;
@@ -169,6 +170,7 @@ std::string GenerationStats::ToJson() const {
         {"uplink_kbps", est_uplink_kbps},
         {"downlink_kbps", est_downlink_kbps},
         {"uplink_capacity_kbps", est_uplink_capacity_kbps},
+        {"uplink_bottleneck_kbps", est_uplink_bottleneck_kbps},
         {"gamma", final_gamma},
         {"draft_ahead", final_draft_ahead}}},
       {"threads", threads},

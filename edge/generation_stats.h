@@ -93,6 +93,10 @@ struct GenerationStats {
   // The uplink's capacity as edge/uplink_queue.h estimates it (the largest
   // delivery rate between verdicts; a lower bound on a link never kept busy).
   double est_uplink_capacity_kbps = 0;
+  // That capacity while the uplink is measured to be the bottleneck (the
+  // controller prices chunk bytes at it), else 0
+  // (UplinkQueue::bottleneck_bytes_per_s).
+  double est_uplink_bottleneck_kbps = 0;
   int final_gamma = 0, final_draft_ahead = 0;
   // Each change of the controller's choice, from the start of generation.
   struct GammaChange {

@@ -314,6 +314,7 @@ void SpeculativeClient::FinishStats() {
   stats_.est_uplink_kbps = uplink_rate_.kbps();
   stats_.est_downlink_kbps = downlink_rate_.kbps();
   stats_.est_uplink_capacity_kbps = uplink_queue_.capacity_bytes_per_s() * 8e-3;
+  stats_.est_uplink_bottleneck_kbps = uplink_queue_.bottleneck_bytes_per_s() * 8e-3;
   if (options_.decoding == DecodingMode::kCloudAr || stats_.rounds == 0) return;
   const bool pipelined = options_.decoding == DecodingMode::kPipelined;
   // Adaptive runs change gamma as they go: predict for the mean in force.
@@ -651,8 +652,14 @@ absl::Status SpeculativeClient::RunPipelined() {
       v1::EdgeMessage message;
       wire::EncodeDraft(chunk, options_.verification, options_.sampling.greedy(),
                         options_.compression, message.mutable_draft());
+      const int64_t framed_before = stats_.uplink_framed_bytes;
       status = SendMessage(message);
       chunk_overhead_ += absl::Now() - send_start;
+      if (controller_) {
+        controller_->ObserveChunkBytes(
+            static_cast<int>(chunk.n_draft()),
+            static_cast<double>(stats_.uplink_framed_bytes - framed_before));
+      }
       continue;
     }
     if (!can_draft) {
@@ -751,7 +758,17 @@ absl::Status SpeculativeClient::ApplyPipelined(const v1::CloudMessage& received,
                                 outcome.rejected.has_value());
     controller_->ObserveVerify(static_cast<int>(outcome.verified_drafts),
                                CloudServiceMicros(verdict) * 1e-6);
-    if (last_rtt_ > absl::ZeroDuration()) controller_->ObserveRtt(absl::ToDoubleSeconds(last_rtt_));
+    // On a bottleneck uplink the model adds the chunks' time on the link
+    // itself: the round trip it is given leaves out this chunk's queueing.
+    const double bottleneck = uplink_queue_.bottleneck_bytes_per_s();
+    controller_->ObserveUplinkBottleneck(bottleneck);
+    if (last_rtt_ > absl::ZeroDuration()) {
+      const absl::Duration queueing = bottleneck > 0
+                                          ? absl::Microseconds(uplink_queue_.last_queueing_us())
+                                          : absl::ZeroDuration();
+      controller_->ObserveRtt(
+          absl::ToDoubleSeconds(std::max(last_rtt_ - queueing, absl::ZeroDuration())));
+    }
     // Re-decide on every verdict at first, then on every 4th: the estimates
     // move slowly and a decision costs ~0.05 ms of edge time.
     if (stats_.rounds <= 8 || stats_.rounds % 4 == 0) ApplyControllerDecision(state);

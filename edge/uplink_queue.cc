@@ -69,6 +69,17 @@ void UplinkQueue::OnDelivered(int64_t sent_at_us, int64_t received_at_us, int64_
     while (static_cast<int>(capacity_samples_.size()) > std::max(1, capacity_window_)) {
       capacity_samples_.pop_front();
     }
+    // The bottleneck's rate for the controller: from a run of paced samples
+    // until a faster sample (the link turned fat) or until no run for a
+    // window of reports (a stall or jitter, not a thin link, made that run:
+    // a fat link's estimate, only the edge's own rate, never doubles).
+    if (paced_run >= kBottleneckSamples) {
+      paced_capacity_ = capacity_bytes_per_s();
+      reports_since_paced_run_ = 0;
+    } else if (capacity_bytes_per_s() > kBottleneckRelease * paced_capacity_ ||
+               ++reports_since_paced_run_ > capacity_window_) {
+      paced_capacity_ = 0;
+    }
   }
   reports_.push_back({sent_at_us, received_at_us, bytes_received});
   while (static_cast<int>(reports_.size()) > std::max(2, capacity_window_)) reports_.pop_front();
@@ -85,6 +96,10 @@ void UplinkQueue::OnDelivered(int64_t sent_at_us, int64_t received_at_us, int64_
 int64_t UplinkQueue::standing_queueing_us() const {
   if (recent_queueing_us_.empty()) return 0;
   return *std::min_element(recent_queueing_us_.begin(), recent_queueing_us_.end());
+}
+
+double UplinkQueue::bottleneck_bytes_per_s() const {
+  return paced_capacity_ > 0 ? capacity_bytes_per_s() : 0.0;
 }
 
 double UplinkQueue::capacity_bytes_per_s() const {

@@ -59,11 +59,12 @@ class UplinkQueue {
   explicit UplinkQueue(int capacity_window = 16) : capacity_window_(capacity_window) {}
 
   // What this link's earlier sessions taught, for a new session (a new
-  // stream: its byte counts start over): the capacity samples, the least
-  // one-way delay and the recent chunks' queueing are kept, the sends and
-  // the stream's byte reports are not. The last reported chunk's backlog has
-  // drained by the time the new session sends, so nothing is predicted
-  // queued until it does; the first new report replaces the stale queueing.
+  // stream: its byte counts start over): the capacity samples, whether the
+  // link is the bottleneck, the least one-way delay and the recent chunks'
+  // queueing are kept, the sends and the stream's byte reports are not. The
+  // last reported chunk's backlog has drained by the time the new session
+  // sends, so nothing is predicted queued until it does; the first new
+  // report replaces the stale queueing.
   UplinkQueue ForNewSession() const;
 
   // The edge wrote a message: `total_bytes` sent so far (framed), at `at_us`.
@@ -76,6 +77,20 @@ class UplinkQueue {
   double capacity_bytes_per_s() const;
   // Whether there is a capacity sample: before it nothing is predicted.
   bool measured() const { return !capacity_samples_.empty(); }
+  // The capacity while the uplink is measured to be the bottleneck: since
+  // the last run of kBottleneckSamples link-paced samples (above), as long
+  // as the estimate has not risen past kBottleneckRelease times what it was
+  // then (the link turned fat again) and another run came within
+  // `capacity_window` reports (one loss stall's run on a fat link does not
+  // last); 0 otherwise. The draft-length controller prices a chunk's bytes
+  // at this rate (a thin link makes short chunks' fixed bytes cost
+  // throughput).
+  double bottleneck_bytes_per_s() const;
+  // The last reported chunk's queueing delay (0 before any report): the part
+  // of its round trip spent behind the edge's own earlier messages.
+  int64_t last_queueing_us() const {
+    return recent_queueing_us_.empty() ? 0 : recent_queueing_us_.back();
+  }
   // The least queueing delay (one-way delay over the least seen) among the
   // last kStandingReports reported chunks: a standing queue, evidence that
   // the uplink is a bottleneck (without it the capacity is only the edge's
@@ -104,6 +119,7 @@ class UplinkQueue {
   // phase in 0.35 s on average (1.3 s before) and cut no preset's estimate.
   static constexpr int64_t kBottleneckQueueingUs = 25000;
   static constexpr size_t kBottleneckSamples = 2;
+  static constexpr double kBottleneckRelease = 2.0;
 
  private:
   // The fluid model from `queued` bytes at `from_us` (the total sent then
@@ -124,6 +140,10 @@ class UplinkQueue {
     bool paced_by_link;
   };
   std::deque<CapacitySample> capacity_samples_;
+  // The capacity estimate right after the last run of link-paced samples;
+  // 0 before one, and once released (bottleneck_bytes_per_s).
+  double paced_capacity_ = 0;
+  int reports_since_paced_run_ = 0;  // capacity samples since that run
   std::deque<std::pair<int64_t, int64_t>> sends_;  // (at_us, total_bytes)
   int64_t min_one_way_us_ = 0;
   int64_t last_sent_at_us_ = 0;  // of the last reported chunk

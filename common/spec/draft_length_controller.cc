@@ -17,7 +17,9 @@ ControllerOptions Bounded(ControllerOptions options) {
 }  // namespace
 
 DraftLengthController::DraftLengthController(ControllerOptions options)
-    : options_(Bounded(options)) {
+    : options_(Bounded(options)),
+      verify_fit_(1 - options_.ewma_weight, options_.min_size_variance),
+      bytes_fit_(1 - options_.ewma_weight, options_.min_size_variance) {
   current_.gamma = std::clamp(options_.initial_gamma, options_.min_gamma, options_.max_gamma);
   current_.draft_ahead =
       std::clamp(options_.initial_draft_ahead, current_.gamma, options_.max_draft_ahead);
@@ -57,21 +59,19 @@ void DraftLengthController::ObserveChunkOverhead(double seconds) {
 }
 
 void DraftLengthController::ObserveVerify(int tokens, double seconds) {
-  // Decayed weighted least squares of seconds against tokens.
-  const double decay = 1 - options_.ewma_weight;
-  sw_ = decay * sw_ + 1;
-  sx_ = decay * sx_ + tokens;
-  sy_ = decay * sy_ + seconds;
-  sxx_ = decay * sxx_ + static_cast<double>(tokens) * tokens;
-  sxy_ = decay * sxy_ + tokens * seconds;
-  // sw^2 times the weighted variance of the chunk sizes.
-  const double variance = sw_ * sxx_ - sx_ * sx_;
-  double slope = 0;
-  if (variance >= options_.min_size_variance * sw_ * sw_ && variance > 0) {
-    slope = std::max(0.0, (sw_ * sxy_ - sx_ * sy_) / variance);
-  }
-  estimates_.t_verify_per_token = slope;
-  estimates_.t_verify_fixed = std::max(0.0, (sy_ - slope * sx_) / sw_);
+  verify_fit_.Add(tokens, seconds);
+  estimates_.t_verify_per_token = verify_fit_.slope();
+  estimates_.t_verify_fixed = verify_fit_.intercept();
+}
+
+void DraftLengthController::ObserveUplinkBottleneck(double bytes_per_s) {
+  estimates_.uplink_bytes_per_s = std::max(0.0, bytes_per_s);
+}
+
+void DraftLengthController::ObserveChunkBytes(int tokens, double bytes) {
+  bytes_fit_.Add(tokens, bytes);
+  estimates_.chunk_bytes_per_token = bytes_fit_.slope();
+  estimates_.chunk_bytes_fixed = bytes_fit_.intercept();
 }
 
 void DraftLengthController::ObserveVerdict(int accepted, bool rejected) {
@@ -92,6 +92,9 @@ double DraftLengthController::Predict(int gamma, int draft_ahead) const {
   t.t_verify_per_token = estimates_.t_verify_per_token;
   t.rtt = estimates_.rtt;
   t.t_edge_per_chunk = estimates_.t_edge_per_chunk;
+  t.uplink_bytes_per_s = estimates_.uplink_bytes_per_s;
+  t.chunk_bytes_fixed = estimates_.chunk_bytes_fixed;
+  t.chunk_bytes_per_token = estimates_.chunk_bytes_per_token;
   return PipelinedThroughput(t, gamma, draft_ahead);
 }
 

@@ -3,6 +3,7 @@
 
 #include <optional>
 
+#include "common/spec/decayed_linear_fit.h"
 #include "common/spec/pipeline_model.h"
 
 namespace tandem::spec {
@@ -57,6 +58,11 @@ struct ChannelEstimates {
   double t_verify(int tokens) const { return t_verify_fixed + t_verify_per_token * tokens; }
   double rtt = 0.01;            // s, network round trip without compute
   double t_edge_per_chunk = 0;  // s of edge work per chunk besides drafting
+  // The uplink's rate while it is the bottleneck, bytes/s; 0 while it is
+  // not. A chunk's framed bytes: chunk_bytes_fixed + per token.
+  double uplink_bytes_per_s = 0;
+  double chunk_bytes_fixed = 0;
+  double chunk_bytes_per_token = 0;
   int verdicts = 0;
 };
 
@@ -80,6 +86,8 @@ class DraftLengthController {
  public:
   explicit DraftLengthController(ControllerOptions options);
 
+  // The network round trip without compute; on a bottleneck uplink also
+  // without the queueing behind the edge's own chunks (the model adds that).
   void ObserveRtt(double seconds);
   void ObserveDraftTime(double seconds_per_token);
   // Edge time spent on one chunk outside drafting (send + verdict handling).
@@ -88,6 +96,12 @@ class DraftLengthController {
   void ObserveVerify(int tokens, double seconds);
   // One verdict: `accepted` drafted tokens accepted, then a rejection or not.
   void ObserveVerdict(int accepted, bool rejected);
+  // The uplink's rate while it is measured to be the bottleneck, bytes/s
+  // (edge/uplink_queue.h); 0 when it is not. Taken as is: the estimate is
+  // already filtered.
+  void ObserveUplinkBottleneck(double bytes_per_s);
+  // A main-path chunk of `tokens` tokens took `bytes` on the uplink (framed).
+  void ObserveChunkBytes(int tokens, double bytes);
 
   DraftDecision Decide();
 
@@ -110,8 +124,10 @@ class DraftLengthController {
   // Running sums for the acceptance estimate, decayed like an EWMA:
   // alpha = accepted / tested (the geometric MLE).
   double accepted_ = 0, tested_ = 0;
-  // Least-squares fit t_v(n) = a + b n over decayed sums.
-  double sw_ = 0, sx_ = 0, sy_ = 0, sxx_ = 0, sxy_ = 0;
+  // Least-squares fits over decayed sums: t_v(n) = a + b n, and a chunk's
+  // bytes = c + d n.
+  DecayedLinearFit verify_fit_;
+  DecayedLinearFit bytes_fit_;
   bool have_rtt_ = false, have_draft_ = false, have_overhead_ = false;
   bool decided_ = false;  // a Decide() past the warm-up has chosen current_
 };

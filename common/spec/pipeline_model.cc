@@ -24,6 +24,7 @@ double PipelinedThroughput(const PipelineTimings& t, int gamma, int draft_ahead)
   std::vector<double> arrival(n_chunks, 0.0);  // A_c
   double draft_free = 0.0;                     // when the drafter can start the next token
   double cloud_free = 0.0;                     // F_{c-1}
+  double link_free = 0.0;                      // L_{c-1}
   for (int c = 0; c < n_chunks; ++c) {
     for (int i = 0; i < gamma; ++i) {
       const int j = c * gamma + i;
@@ -33,7 +34,8 @@ double PipelinedThroughput(const PipelineTimings& t, int gamma, int draft_ahead)
     }
     draft_free += t.t_edge_per_chunk;
     const double sent = draft_free;
-    cloud_free = std::max(sent + t.rtt / 2, cloud_free) + t.t_verify(gamma);
+    link_free = std::max(sent, link_free) + t.t_uplink(gamma);
+    cloud_free = std::max(link_free + t.rtt / 2, cloud_free) + t.t_verify(gamma);
     arrival[c] = cloud_free + t.rtt / 2;
   }
   double expected_cycle = 0.0, mass = 0.0;

@@ -15,8 +15,21 @@ struct PipelineTimings {
   // Edge time per chunk that is not drafting and cannot overlap it: encoding
   // and writing the Draft, reading and applying its Verdict.
   double t_edge_per_chunk = 0.0;
+  // An uplink that is the bottleneck: its rate, bytes/s, and a chunk's size
+  // on it (framed), chunk_bytes_fixed + chunk_bytes_per_token per token.
+  // 0: the uplink is not a bottleneck, and a chunk's bytes cost no time.
+  // `rtt` then excludes the queueing behind the edge's own chunks.
+  double uplink_bytes_per_s = 0.0;
+  double chunk_bytes_fixed = 0.0;
+  double chunk_bytes_per_token = 0.0;
 
   double t_verify(int tokens) const { return t_verify_fixed + t_verify_per_token * tokens; }
+  // The time the uplink takes to carry a chunk of `tokens` tokens.
+  double t_uplink(int tokens) const {
+    return uplink_bytes_per_s > 0
+               ? (chunk_bytes_fixed + chunk_bytes_per_token * tokens) / uplink_bytes_per_s
+               : 0.0;
+  }
 };
 
 // Synchronous speculative decoding (draft gamma, verify, bonus token): a
@@ -33,13 +46,23 @@ double SyncThroughput(const PipelineTimings& t, int gamma);
 //     d_j = max(d_{j-1} + t_d, A_{chunk(j - D)})   (at most D unverified),
 //   chunk c (tokens [c gamma, (c+1) gamma)) is sent when its last token is
 //   drafted and the edge has spent t_edge on it, s_c = d_{(c+1) gamma - 1} +
-//   t_d + t_edge (the edge drafts on after that); the cloud verifies chunks in
-//   order, F_c = max(s_c + RTT/2, F_{c-1}) + t_v(gamma); its verdict arrives
+//   t_d + t_edge (the edge drafts on after that); a bottleneck uplink carries
+//   chunks in order, done with chunk c at L_c = max(s_c, L_{c-1}) +
+//   t_uplink(gamma) (L_c = s_c without one); the cloud verifies chunks in
+//   order, F_c = max(L_c + RTT/2, F_{c-1}) + t_v(gamma); its verdict arrives
 //   at A_c = F_c + RTT/2.
 // The first rejection is at index k ~ Geometric: P(k) = alpha^k (1 - alpha);
 // the cycle then commits k + 1 tokens (k accepted + the correction) and
 // lasts A_{floor(k / gamma)}. By renewal-reward, throughput =
 // E[k + 1] / E[A_{floor(k/gamma)}] = (1 / (1 - alpha)) / sum_k P(k) A_{k/gamma}.
+// On a bottleneck uplink every chunk costs its fixed bytes (framing, ids,
+// the timestamp: ~50 of a 4-token chunk's ~70), so short chunks cost
+// throughput that the round trip alone does not show. Not modelled: the
+// chunks sent after the rejected one and still on the link when its verdict
+// arrives, which delay the next cycle's first chunk: counting every one of
+// them predicted half the rate the edge ran at with gamma 2, D 32 on a
+// 32 kbit/s uplink (docs/benchmarks.md, "The controller prices a chunk's
+// bytes").
 double PipelinedThroughput(const PipelineTimings& t, int gamma, int draft_ahead);
 
 // Cloud-only autoregressive decoding: one target step per token, the

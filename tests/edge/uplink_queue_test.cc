@@ -3,6 +3,7 @@
 
 #include "edge/uplink_queue.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "catch2/catch.hpp"
@@ -116,6 +117,56 @@ TEST_CASE("UplinkQueue: a link that turns thin is read within a few reports",
   CHECK(queue.capacity_bytes_per_s() >= 0.6 * 4000.0);
 }
 
+TEST_CASE("UplinkQueue: the bottleneck's rate is known from a thin turn until the link is fat",
+          "[edge][uplink_queue]") {
+  // The draft-length controller prices chunk bytes at bottleneck_bytes_per_s:
+  // 0 on the fat link (its estimate is only a lower bound), the thin link's
+  // rate once a queue paces it, and 0 again once the grant is back.
+  SimulatedLink link{1e6, 40000};
+  UplinkQueue queue;
+  TimedExchange exchange(link, queue);
+  SendPairs(exchange, 0, 1000000);
+  CHECK(queue.bottleneck_bytes_per_s() == 0.0);
+  link.bytes_per_s = 4000.0;
+  int64_t t = 1000000;
+  for (; t < 2000000; t += 20000) SendPairs(exchange, t, t + 20000);
+  exchange.ReportUntil(t);
+  CHECK(queue.bottleneck_bytes_per_s() >= 0.6 * 4000.0);
+  CHECK(queue.bottleneck_bytes_per_s() <= 1.5 * 4000.0);
+  // The grant returns; the edge pauses until the queue has drained, then
+  // sends its pairs again, which read the fat link's rate.
+  link.bytes_per_s = 1e6;
+  t = std::max(t, link.last_departure_us) + 100000;
+  SendPairs(exchange, t, t + 400000);
+  exchange.ReportUntil(t + 400000);
+  CHECK(queue.capacity_bytes_per_s() > 15000.0);
+  CHECK(queue.bottleneck_bytes_per_s() == 0.0);
+}
+
+TEST_CASE("UplinkQueue: a brief slow spell on a fat link is not a bottleneck for long",
+          "[edge][uplink_queue]") {
+  // One 100-byte message every 20 ms (the edge's own 5 kB/s) through a fat
+  // link that carries only 4 kB/s for 400 ms: the messages queue, and runs
+  // of link-paced samples read the spell's rate. The fat link's samples
+  // afterwards show only the edge's demand, which never doubles that, so
+  // the spell must be forgotten once no run has come for a window of
+  // reports (a loss stall on the wan preset made such a run).
+  SimulatedLink link{1e6, 40000};
+  UplinkQueue queue;
+  TimedExchange exchange(link, queue);
+  int64_t t = 0;
+  for (; t < 400000; t += 20000) exchange.Send(t, 100);
+  link.bytes_per_s = 4000.0;
+  for (; t < 800000; t += 20000) exchange.Send(t, 100);
+  link.bytes_per_s = 1e6;
+  exchange.ReportUntil(t);
+  CHECK(queue.bottleneck_bytes_per_s() > 0.0);
+  for (; t < 2000000; t += 20000) exchange.Send(t, 100);
+  exchange.ReportUntil(t);
+  REQUIRE(queue.capacity_bytes_per_s() < 2 * 4000.0);  // no faster sample released it
+  CHECK(queue.bottleneck_bytes_per_s() == 0.0);
+}
+
 TEST_CASE("UplinkQueue: a stall's release does not read as a thin link", "[edge][uplink_queue]") {
   // After 400 ms of pairs, one 100-byte message every 10 ms, and the link
   // stalls for 200 ms (a retransmission timeout): the messages sent in the
@@ -147,6 +198,7 @@ TEST_CASE("UplinkQueue: jitter alone does not read as a thin link", "[edge][upli
   exchange.ReportUntil(1000000);
   REQUIRE(queue.standing_queueing_us() >= 19000);
   CHECK(queue.capacity_bytes_per_s() >= before);
+  CHECK(queue.bottleneck_bytes_per_s() == 0.0);
 }
 
 TEST_CASE("UplinkQueue: an assumed rate predicts the queue before any report",

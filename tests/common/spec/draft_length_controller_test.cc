@@ -12,6 +12,16 @@ using Catch::Matchers::WithinRel;
 
 struct Channel {
   double alpha, t_draft, t_fixed, t_per_token, rtt;
+  // A bottleneck uplink (0: none) and a chunk's bytes on it.
+  double uplink_bytes_per_s = 0, chunk_bytes_fixed = 0, chunk_bytes_per_token = 0;
+
+  PipelineTimings Truth() const {
+    PipelineTimings t{alpha, t_draft, t_fixed, t_per_token, rtt};
+    t.uplink_bytes_per_s = uplink_bytes_per_s;
+    t.chunk_bytes_fixed = chunk_bytes_fixed;
+    t.chunk_bytes_per_token = chunk_bytes_per_token;
+    return t;
+  }
 };
 
 // Feeds `rounds` verdicts from a channel: acceptance drawn with a fixed-seed
@@ -31,13 +41,15 @@ void Feed(DraftLengthController& c, const Channel& ch, int rounds, uint64_t seed
     c.ObserveVerify(gamma, (ch.t_fixed + ch.t_per_token * gamma) * n1);
     c.ObserveRtt(ch.rtt * n2);
     c.ObserveDraftTime(ch.t_draft);
+    c.ObserveUplinkBottleneck(ch.uplink_bytes_per_s);
+    c.ObserveChunkBytes(gamma, ch.chunk_bytes_fixed + ch.chunk_bytes_per_token * gamma);
     c.Decide();
   }
 }
 
 // The best (gamma, D) on the controller's grid for the true channel.
 DraftDecision Optimum(const Channel& ch, const ControllerOptions& o) {
-  PipelineTimings t{ch.alpha, ch.t_draft, ch.t_fixed, ch.t_per_token, ch.rtt};
+  const PipelineTimings t = ch.Truth();
   DraftDecision best{0, 0, 0};
   for (int g = o.min_gamma; g <= o.max_gamma; ++g) {
     for (int d = g; d <= o.max_draft_ahead; d *= 2) {
@@ -194,7 +206,7 @@ TEST_CASE("DraftLengthController: converges to the analytic optimum on a static 
     // sqrt(0.25 / 40) = 0.08; 0.2 is 2.5 sd. The real requirement: the chosen
     // setting is within 3% (the hysteresis) of the true optimum's throughput.
     CHECK(std::abs(c.estimates().alpha - ch.alpha) < 0.2);
-    PipelineTimings truth{ch.alpha, ch.t_draft, ch.t_fixed, ch.t_per_token, ch.rtt};
+    const PipelineTimings truth = ch.Truth();
     const double chosen = PipelinedThroughput(truth, c.current().gamma, c.current().draft_ahead);
     CHECK(chosen >= 0.97 * optimum.predicted_tokens_per_s);
   }
@@ -227,11 +239,41 @@ TEST_CASE("DraftLengthController: drafts no further ahead than the model says pa
   const Channel lan{0.6, 0.3e-3, 2e-3, 0.2e-3, 0.5e-3};
   Feed(c, lan, 60, 8);
   const DraftDecision optimum = Optimum(lan, options);
-  PipelineTimings truth{lan.alpha, lan.t_draft, lan.t_fixed, lan.t_per_token, lan.rtt};
+  const PipelineTimings truth = lan.Truth();
   CHECK(c.current().draft_ahead <= 4 * c.current().gamma);
   CHECK(c.current().draft_ahead < 64);
   CHECK(PipelinedThroughput(truth, c.current().gamma, c.current().draft_ahead) >=
         0.97 * optimum.predicted_tokens_per_s);
+}
+
+TEST_CASE("DraftLengthController: prices a chunk's bytes on a bottleneck uplink",
+          "[spec][controller]") {
+  // A slow drafter (4 ms a token) and a coin-flip acceptance make
+  // one-token chunks the only near-best choice on a fat link: a longer one
+  // waits for tokens that are likely rejected. Behind a 32 kbit/s uplink a
+  // chunk of 100 bytes plus 3 per token takes 25 ms on the link, and there
+  // one-token chunks fall below 97% of the best.
+  const ControllerOptions options;
+  Channel fat{0.5, 4e-3, 2e-3, 0, 40e-3};
+  Channel thin = fat;
+  thin.uplink_bytes_per_s = 4000;
+  thin.chunk_bytes_fixed = 100;
+  thin.chunk_bytes_per_token = 3;
+  DraftLengthController on_fat(options), on_thin(options);
+  Feed(on_fat, fat, 400, 12);
+  Feed(on_thin, thin, 400, 12);
+  const ChannelEstimates& e = on_thin.estimates();
+  const int gamma = on_thin.current().gamma;
+  CHECK(e.chunk_bytes_fixed + e.chunk_bytes_per_token * gamma == Approx(100 + 3 * gamma));
+  CHECK(e.uplink_bytes_per_s == 4000);
+  CHECK(on_fat.current().gamma == 1);
+  CHECK(gamma > 1);
+  const PipelineTimings truth = thin.Truth();
+  const double optimum = Optimum(thin, options).predicted_tokens_per_s;
+  CHECK(PipelinedThroughput(truth, gamma, on_thin.current().draft_ahead) >= 0.97 * optimum);
+  // The choice made without pricing bytes is not near the best there.
+  CHECK(PipelinedThroughput(truth, on_fat.current().gamma, on_fat.current().draft_ahead) <
+        0.97 * optimum);
 }
 
 TEST_CASE("DraftLengthController: respects --draft-min/--draft-max and the D limit",

@@ -57,5 +57,51 @@ TEST_CASE("PipelinedThroughput: beats synchronous decoding at high RTT", "[spec]
   CHECK(PipelinedThroughput(t, 4, 4) < SyncThroughput(t, 4));
 }
 
+TEST_CASE("PipelinedThroughput: a bottleneck uplink sets the pace by its bytes per chunk",
+          "[spec][model]") {
+  // alpha -> 1, fast compute, no RTT: a 4 kB/s uplink carries a chunk of
+  // gamma tokens in (60 + 4 gamma) / 4000 s, so gamma = 4 runs at
+  // 4 x 4000 / 76 = 210.5 tokens/s, gamma = 8 at 8 x 4000 / 92 = 347.8.
+  PipelineTimings t = Timings(0.9999, 0.1e-3, 0.1e-3, 0.0);
+  t.uplink_bytes_per_s = 4000;
+  t.chunk_bytes_fixed = 60;
+  t.chunk_bytes_per_token = 4;
+  CHECK_THAT(PipelinedThroughput(t, 4, 1000), WithinRel(4 * 4000.0 / 76, 0.02));
+  CHECK_THAT(PipelinedThroughput(t, 8, 1000), WithinRel(8 * 4000.0 / 92, 0.02));
+  // Without the bottleneck the same chunks cost no time on the link.
+  t.uplink_bytes_per_s = 0;
+  CHECK(PipelinedThroughput(t, 4, 1000) > 2000.0);
+}
+
+TEST_CASE("PipelinedThroughput: on a thin uplink the best chunk is longer", "[spec][model]") {
+  // The drift-uplink bench's congested cell as the edge measures it: alpha
+  // 0.75, t_d 1.5 ms, t_v 4 ms, RTT 80 ms, 0.5 ms per chunk at the edge; a
+  // chunk is ~60 bytes plus ~3 per token. At 4 kB/s (32 kbit/s) a chunk's
+  // fixed bytes take 15 ms, which the round trip alone does not show.
+  auto best_gamma = [](double uplink_bytes_per_s) {
+    PipelineTimings t = Timings(0.75, 1.5e-3, 4e-3, 80e-3);
+    t.t_edge_per_chunk = 0.5e-3;
+    t.uplink_bytes_per_s = uplink_bytes_per_s;
+    t.chunk_bytes_fixed = 60;
+    t.chunk_bytes_per_token = 3;
+    int best = 0;
+    double best_rate = 0;
+    for (int gamma = 1; gamma <= 8; ++gamma) {
+      for (int d = gamma; d <= 64; d *= 2) {
+        const double rate = PipelinedThroughput(t, gamma, d);
+        if (rate > best_rate) {
+          best_rate = rate;
+          best = gamma;
+        }
+      }
+    }
+    return best;
+  };
+  const int fat = best_gamma(0);
+  const int thin = best_gamma(4000);
+  CHECK(fat <= 3);
+  CHECK(thin >= fat + 2);
+}
+
 }  // namespace
 }  // namespace tandem::spec

@@ -1,0 +1,34 @@
+#ifndef TANDEM_COMMON_SPEC_DECAYED_LINEAR_FIT_H_
+#define TANDEM_COMMON_SPEC_DECAYED_LINEAR_FIT_H_
+
+namespace tandem::spec {
+
+// Weighted least squares y = a + b x over exponentially decayed sums: each
+// new sample has weight 1 and every older one is multiplied by `decay`, so
+// the fit follows a drifting relation (the cloud's verify time per chunk
+// size, a chunk's bytes per token count). The slope is fitted only once the
+// x observed spread by at least `min_x_variance` (weighted variance); before
+// that every sample counts toward the mean (slope 0), since two noisy
+// samples at nearby x would otherwise set it. The slope is never negative.
+class DecayedLinearFit {
+ public:
+  DecayedLinearFit(double decay, double min_x_variance)
+      : decay_(decay), min_x_variance_(min_x_variance) {}
+
+  void Add(double x, double y);
+
+  bool empty() const { return sw_ == 0; }
+  double intercept() const { return intercept_; }
+  double slope() const { return slope_; }
+  double operator()(double x) const { return intercept_ + slope_ * x; }
+
+ private:
+  double decay_;
+  double min_x_variance_;
+  double sw_ = 0, sx_ = 0, sy_ = 0, sxx_ = 0, sxy_ = 0;
+  double intercept_ = 0, slope_ = 0;
+};
+
+}  // namespace tandem::spec
+
+#endif  // TANDEM_COMMON_SPEC_DECAYED_LINEAR_FIT_H_
