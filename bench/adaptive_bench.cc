@@ -12,7 +12,8 @@
 // in-process tandem-cloud, or with --cloud_port to one in its own process
 // (bench/pinned.sh). Reports tokens/s after the first token and adaptive /
 // best fixed; with
-// --repeats=R every configuration runs R times, interleaved, and medians count;
+// --repeats=R every configuration runs R times, interleaved (each pass starting
+// one configuration later), and medians count;
 // with R >= 2 it also reports a held-out ratio (the fixed setting chosen on
 // the other passes, scored on each pass), free of the best-of-12 bias.
 //
@@ -58,7 +59,8 @@ ABSL_FLAG(absl::Duration, drift_window, absl::Seconds(12),
           "configuration (whole cycles of the schedule).");
 ABSL_FLAG(int, repeats, 1,
           "Measure every configuration this many times, interleaved (one pass over all "
-          "configurations per repeat, so a change in machine load hits all of them alike), and "
+          "configurations per repeat, so a change in machine load hits all of them alike; each "
+          "pass starts one configuration later, so no configuration keeps one place in it), and "
           "compare medians.");
 ABSL_FLAG(int, cloud_port, 0,
           "Use the tandem-cloud serving on 127.0.0.1:PORT (its own process) instead of an "
@@ -234,8 +236,14 @@ int main(int argc, char** argv) {
       }
     }
     std::vector<std::vector<double>> samples(configs.size());
+    // Pass r starts at configuration r: the place in a pass matters too (the
+    // first ran ~2% faster than the second on wan with identical code,
+    // docs/benchmarks.md), so no configuration keeps one place.
     for (int r = 0; r < std::max(1, absl::GetFlag(FLAGS_repeats)); ++r) {
-      for (size_t i = 0; i < configs.size(); ++i) samples[i].push_back(run(configs[i]));
+      for (size_t k = 0; k < configs.size(); ++k) {
+        const size_t i = (k + static_cast<size_t>(r)) % configs.size();
+        samples[i].push_back(run(configs[i]));
+      }
     }
     auto median_of = [&](size_t i) {
       std::vector<double> v = samples[i];
