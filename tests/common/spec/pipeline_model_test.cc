@@ -74,10 +74,10 @@ TEST_CASE("PipelinedThroughput: a bottleneck uplink sets the pace by its bytes p
 }
 
 TEST_CASE("PipelinedThroughput: on a thin uplink the best chunk is longer", "[spec][model]") {
-  // The drift-uplink bench's congested cell as the edge measures it: alpha
-  // 0.75, t_d 1.5 ms, t_v 4 ms, RTT 80 ms, 0.5 ms per chunk at the edge; a
-  // chunk is ~60 bytes plus ~3 per token. At 4 kB/s (32 kbit/s) a chunk's
-  // fixed bytes take 15 ms, which the round trip alone does not show.
+  // The drift-uplink bench's congested cell, about as the edge measures
+  // it: alpha 0.75, t_d 1.5 ms, t_v 4 ms, RTT 80 ms, 0.5 ms per chunk at the
+  // edge; a chunk is ~60 bytes plus ~3 per token. At 4 kB/s (32 kbit/s) a
+  // chunk's fixed bytes take 15 ms, which the round trip alone does not show.
   auto best_gamma = [](double uplink_bytes_per_s) {
     PipelineTimings t = Timings(0.75, 1.5e-3, 4e-3, 80e-3);
     t.t_edge_per_chunk = 0.5e-3;
