@@ -96,6 +96,15 @@ double PairsFor400Ms(TimedExchange& exchange, const UplinkQueue& queue) {
   return queue.capacity_bytes_per_s();
 }
 
+// A second of pairs through the fat link, then its grant shrinks to
+// 32 kbit/s; returns the time of the change. Nothing sent on the thin link
+// has been reported yet.
+int64_t FatSecondThenThin(TimedExchange& exchange, SimulatedLink& link) {
+  SendPairs(exchange, 0, 1000000);
+  link.bytes_per_s = 4000.0;
+  return 1000000;
+}
+
 TEST_CASE("UplinkQueue: a link that turns thin is read within a few reports",
           "[edge][uplink_queue]") {
   // A cell's uplink grant shrinks from 8 Mbit/s to 32 kbit/s under the same
@@ -104,11 +113,9 @@ TEST_CASE("UplinkQueue: a link that turns thin is read within a few reports",
   SimulatedLink link{1e6, 40000};
   UplinkQueue queue;
   TimedExchange exchange(link, queue);
-  SendPairs(exchange, 0, 1000000);
+  int64_t t = FatSecondThenThin(exchange, link);
   REQUIRE(queue.capacity_bytes_per_s() > 15000.0);
   const int fat_messages = exchange.sent();
-  link.bytes_per_s = 4000.0;
-  int64_t t = 1000000;
   while (exchange.reports() < fat_messages + 6) {  // six reports of the thin link
     SendPairs(exchange, t, t + 20000);
     t += 20000;
@@ -125,10 +132,8 @@ TEST_CASE("UplinkQueue: the bottleneck's rate is known from a thin turn until th
   SimulatedLink link{1e6, 40000};
   UplinkQueue queue;
   TimedExchange exchange(link, queue);
-  SendPairs(exchange, 0, 1000000);
-  CHECK(queue.bottleneck_bytes_per_s() == 0.0);
-  link.bytes_per_s = 4000.0;
-  int64_t t = 1000000;
+  int64_t t = FatSecondThenThin(exchange, link);
+  CHECK(queue.bottleneck_bytes_per_s() == 0.0);  // the thin link not reported yet
   for (; t < 2000000; t += 20000) SendPairs(exchange, t, t + 20000);
   exchange.ReportUntil(t);
   CHECK(queue.bottleneck_bytes_per_s() >= 0.6 * 4000.0);
