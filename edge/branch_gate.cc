@@ -14,14 +14,13 @@ bool HoldBranchForUplink(const BranchGatePolicy& policy, const UplinkQueue& upli
            absl::Microseconds(uplink.AssumedQueueDelayUs(now_us, branch.bytes,
                                                          policy.assumed_bytes_per_s)) > target;
   }
-  const bool standing_queue = absl::Microseconds(uplink.standing_queueing_us()) * 2 >= target;
-  if (standing_queue &&
-      branch.score * absl::ToDoubleSeconds(branch.rtt) * uplink.capacity_bytes_per_s() <
-          static_cast<double>(branch.bytes)) {
+  const double bottleneck_bytes_per_s = uplink.bottleneck_bytes_per_s();
+  if (bottleneck_bytes_per_s <= 0) return false;
+  if (branch.score * absl::ToDoubleSeconds(branch.rtt) * bottleneck_bytes_per_s <
+      static_cast<double>(branch.bytes)) {
     return true;
   }
-  const double gain = standing_queue ? 1.0 : kProbeGain;
-  return absl::Microseconds(uplink.QueueDelayUs(now_us, branch.bytes, gain)) > target;
+  return absl::Microseconds(uplink.QueueDelayUs(now_us, branch.bytes)) > target;
 }
 
 }  // namespace tandem::edge

@@ -25,11 +25,6 @@ struct BranchGatePolicy {
   double assumed_bytes_per_s = 0;
 };
 
-// Without a standing queue the uplink's capacity estimate is only a lower
-// bound (the edge's own sending rate): the queue model drains at this
-// multiple of it.
-inline constexpr double kProbeGain = 2.0;
-
 // One branch the edge could send now.
 struct BranchCandidate {
   double score = 0;       // its chance of being taken (BranchTarget::score)
@@ -42,17 +37,20 @@ struct BranchCandidate {
 // - before the uplink is measured, after policy.branches_before_measured
 //   if set, else when a link draining only policy.assumed_bytes_per_s since
 //   the session's first send would hold the queue it joins, itself
-//   included, past policy.queue_target (the first round trip's branches go
-//   out at a thin link's pace, and a fat link's first report lifts the
-//   limit);
-// - on an uplink measured to be the bottleneck (a standing queue of at
-//   least half the target), when it costs the main path more time than it
-//   is expected to save: bytes / C > score x RTT (at 32 kbit/s a 50-byte
-//   branch costs 12 ms, at 8 Mbit/s 50 us);
-// - when the queue with it would exceed policy.queue_target. Without a
-//   standing queue the capacity estimate is only the edge's own sending
-//   rate, so the queue model drains at kProbeGain times it (BBR's probing
-//   gain) and would otherwise predict queues that are not there.
+//   included, past policy.queue_target (the first round trip's
+//   branches go out at a thin link's pace, and a fat link's first report
+//   lifts the limit);
+// - measured, only on an uplink measured to be the bottleneck
+//   (UplinkQueue::bottleneck_bytes_per_s, a run of link-paced reports): when
+//   it costs the main path more time than it is expected to save, bytes / C
+//   > score x RTT (at 32 kbit/s a 50-byte branch costs 12 ms), or when the
+//   queue with it would exceed policy.queue_target. On any other link a
+//   branch's bytes cost the main path nothing it would notice, and holding
+//   one gives up the round trip it may save. A loss stall or jitter queues a
+//   fat link's chunks for a few reports; read as a bottleneck (the rule
+//   before this one: a standing queue of half the target, with the edge's
+//   own sending rate for C), that held branches on the wan and cellular
+//   presets and cost them 1-5% (docs/benchmarks.md).
 bool HoldBranchForUplink(const BranchGatePolicy& policy, const UplinkQueue& uplink,
                          const BranchCandidate& branch, int64_t now_us);
 

@@ -52,7 +52,7 @@ void UplinkQueue::OnDelivered(int64_t sent_at_us, int64_t received_at_us, int64_
     // far as the edge did (a stall's release delivers a backlog at once:
     // that interval shows the edge's pace, not the link's).
     const bool paced_by_link =
-        !recent_queueing_us_.empty() && recent_queueing_us_.back() >= kBottleneckQueueingUs &&
+        last_queueing_us_.has_value() && *last_queueing_us_ >= kBottleneckQueueingUs &&
         one_way_us - std::min(min_one_way_us_, one_way_us) >= kBottleneckQueueingUs &&
         2 * (received_at_us - previous.received_at_us) >= sent_at_us - previous.sent_at_us;
     capacity_samples_.push_back({sample, paced_by_link});
@@ -85,17 +85,11 @@ void UplinkQueue::OnDelivered(int64_t sent_at_us, int64_t received_at_us, int64_
   while (static_cast<int>(reports_.size()) > std::max(2, capacity_window_)) reports_.pop_front();
 
   min_one_way_us_ =
-      recent_queueing_us_.empty() ? one_way_us : std::min(min_one_way_us_, one_way_us);
+      last_queueing_us_.has_value() ? std::min(min_one_way_us_, one_way_us) : one_way_us;
   last_sent_at_us_ = sent_at_us;
-  recent_queueing_us_.push_back(one_way_us - min_one_way_us_);
-  while (recent_queueing_us_.size() > kStandingReports) recent_queueing_us_.pop_front();
+  last_queueing_us_ = one_way_us - min_one_way_us_;
   // Sends before the reported chunk no longer matter.
   while (sends_.size() > 1 && sends_[1].first <= sent_at_us) sends_.pop_front();
-}
-
-int64_t UplinkQueue::standing_queueing_us() const {
-  if (recent_queueing_us_.empty()) return 0;
-  return *std::min_element(recent_queueing_us_.begin(), recent_queueing_us_.end());
 }
 
 double UplinkQueue::bottleneck_bytes_per_s() const {
@@ -110,9 +104,9 @@ double UplinkQueue::capacity_bytes_per_s() const {
   return capacity;
 }
 
-int64_t UplinkQueue::QueueDelayUs(int64_t now_us, int64_t extra_bytes, double capacity_gain) const {
-  const double capacity = capacity_bytes_per_s() * capacity_gain;  // bytes/s
-  if (recent_queueing_us_.empty() || capacity <= 0 || sends_.empty()) return 0;
+int64_t UplinkQueue::QueueDelayUs(int64_t now_us, int64_t extra_bytes) const {
+  const double capacity = capacity_bytes_per_s();  // bytes/s
+  if (!last_queueing_us_.has_value() || capacity <= 0 || sends_.empty()) return 0;
   // At s_k the queue held q_k's worth of bytes ahead of chunk k; from there
   // each later send adds its bytes.
   int64_t total_at_k = 0;
@@ -121,7 +115,7 @@ int64_t UplinkQueue::QueueDelayUs(int64_t now_us, int64_t extra_bytes, double ca
     total_at_k = bytes;
   }
   const double queued =
-      QueuedBytes(capacity, capacity * static_cast<double>(recent_queueing_us_.back()) * 1e-6,
+      QueuedBytes(capacity, capacity * static_cast<double>(*last_queueing_us_) * 1e-6,
                   last_sent_at_us_, total_at_k, now_us, extra_bytes);
   return static_cast<int64_t>(queued / capacity * 1e6);
 }

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <utility>
 
 namespace tandem::edge {
@@ -60,7 +61,7 @@ class UplinkQueue {
 
   // What this link's earlier sessions taught, for a new session (a new
   // stream: its byte counts start over): the capacity samples, whether the
-  // link is the bottleneck, the least one-way delay and the recent chunks'
+  // link is the bottleneck, the least one-way delay and the last chunk's
   // queueing are kept, the sends and the stream's byte reports are not. The
   // last reported chunk's backlog has drained by the time the new session
   // sends, so nothing is predicted queued until it does; the first new
@@ -88,19 +89,11 @@ class UplinkQueue {
   double bottleneck_bytes_per_s() const;
   // The last reported chunk's queueing delay (0 before any report): the part
   // of its round trip spent behind the edge's own earlier messages.
-  int64_t last_queueing_us() const {
-    return recent_queueing_us_.empty() ? 0 : recent_queueing_us_.back();
-  }
-  // The least queueing delay (one-way delay over the least seen) among the
-  // last kStandingReports reported chunks: a standing queue, evidence that
-  // the uplink is a bottleneck (without it the capacity is only the edge's
-  // own sending rate). The least, not the last: jitter delays one chunk, a
-  // bottleneck every one sent while it is busy.
-  int64_t standing_queueing_us() const;
+  int64_t last_queueing_us() const { return last_queueing_us_.value_or(0); }
   // The predicted queueing delay at `now_us`, in microseconds, if
-  // `extra_bytes` more were sent then, and the link drained at
-  // `capacity_gain` times the capacity estimate.
-  int64_t QueueDelayUs(int64_t now_us, int64_t extra_bytes = 0, double capacity_gain = 1) const;
+  // `extra_bytes` more were sent then, the link draining at the capacity
+  // estimate.
+  int64_t QueueDelayUs(int64_t now_us, int64_t extra_bytes = 0) const;
   // Before the link is measured: the queueing delay at `now_us`, with
   // `extra_bytes` more sent then, of a link that drains at `bytes_per_s`
   // and was empty at the first send still known (the same fluid model).
@@ -113,7 +106,6 @@ class UplinkQueue {
   // 3 Mbit/s link had room for.
   static constexpr int64_t kMinSpanUs = 20000;
   static constexpr int64_t kReceiveSlackUs = 5000;
-  static constexpr size_t kStandingReports = 3;
   // Replayed offline on the reports of drift-uplink's thin phases and of the
   // cellular, satellite and wan presets: 25 ms and a run of 2 read a thin
   // phase in 0.35 s on average (1.3 s before) and cut no preset's estimate.
@@ -143,13 +135,13 @@ class UplinkQueue {
   // The capacity estimate right after the last run of link-paced samples;
   // 0 before one, and once released (bottleneck_bytes_per_s).
   double paced_capacity_ = 0;
-  int reports_since_paced_run_ = 0;  // capacity samples since that run
+  int reports_since_paced_run_ = 0;                // capacity samples since that run
   std::deque<std::pair<int64_t, int64_t>> sends_;  // (at_us, total_bytes)
   int64_t min_one_way_us_ = 0;
   int64_t last_sent_at_us_ = 0;  // of the last reported chunk
-  // Queueing delays of the last kStandingReports chunks, the last one's at the
-  // back; empty before the first report.
-  std::deque<int64_t> recent_queueing_us_;
+  // The last reported chunk's queueing delay (its one-way delay over the
+  // least seen); empty before the first report.
+  std::optional<int64_t> last_queueing_us_;
 };
 
 }  // namespace tandem::edge

@@ -31,8 +31,9 @@ TEST_CASE("UplinkQueue: a thin uplink's queue and rate", "[edge][uplink_queue]")
   REQUIRE(truth > 1000000);  // over a second of queue
   CHECK_THAT(static_cast<double>(queue.QueueDelayUs(now)),
              Catch::Matchers::WithinRel(static_cast<double>(truth), 0.05));
-  // The reported chunks queued behind each other: evidence of a bottleneck.
-  CHECK(queue.standing_queueing_us() > 100000);
+  // The reported chunks queued behind each other: the link is the bottleneck.
+  CHECK(queue.last_queueing_us() > 100000);
+  CHECK_THAT(queue.bottleneck_bytes_per_s(), Catch::Matchers::WithinRel(3000.0, 0.02));
   // 300 more bytes would wait 100 ms more.
   CHECK(queue.QueueDelayUs(now, 300) - queue.QueueDelayUs(now) == Approx(100000).epsilon(0.02));
 }
@@ -186,7 +187,7 @@ TEST_CASE("UplinkQueue: a stall's release does not read as a thin link", "[edge]
   REQUIRE(before > 15000.0);
   for (int64_t t = 400000; t < 1000000; t += 10000) exchange.Send(t, 100);
   exchange.ReportUntil(2000000);
-  REQUIRE(queue.standing_queueing_us() == 0);  // it drained
+  REQUIRE(queue.last_queueing_us() == 0);  // it drained
   CHECK(queue.capacity_bytes_per_s() >= before);
 }
 
@@ -201,7 +202,7 @@ TEST_CASE("UplinkQueue: jitter alone does not read as a thin link", "[edge][upli
   REQUIRE(before > 15000.0);
   for (int64_t t = 400000; t < 1000000; t += 10000) exchange.Send(t, 100, 20000);
   exchange.ReportUntil(1000000);
-  REQUIRE(queue.standing_queueing_us() >= 19000);
+  REQUIRE(queue.last_queueing_us() >= 19000);
   CHECK(queue.capacity_bytes_per_s() >= before);
   CHECK(queue.bottleneck_bytes_per_s() == 0.0);
 }
@@ -234,7 +235,8 @@ TEST_CASE("UplinkQueue: a fat uplink queues nothing", "[edge][uplink_queue]") {
   Drive(link, queue, 40, 200, 10000, now);
   CHECK(link.QueueDelayUs(now) == 0);
   CHECK(queue.QueueDelayUs(now) < 1000);
-  CHECK(queue.standing_queueing_us() < 1000);  // no evidence of a bottleneck
+  CHECK(queue.last_queueing_us() < 1000);
+  CHECK(queue.bottleneck_bytes_per_s() == 0.0);  // no evidence of a bottleneck
   // Only the send rate is seen (a lower bound of the capacity): 20 kB/s.
   CHECK(queue.capacity_bytes_per_s() >= 19000.0);
 }
@@ -264,12 +266,12 @@ TEST_CASE("UplinkQueue: a new session starts from what the last one measured",
   SimulatedLink link{3000.0, 40000};
   UplinkQueue first;
   Drive(link, first, 40, 200, 10000, 800000);
-  REQUIRE(first.standing_queueing_us() > 100000);
+  REQUIRE(first.last_queueing_us() > 100000);
   const int64_t later = 20000000;  // the old backlog is long gone
   UplinkQueue next = first.ForNewSession();
   CHECK(next.measured());
   CHECK(next.capacity_bytes_per_s() == first.capacity_bytes_per_s());
-  CHECK(next.standing_queueing_us() == first.standing_queueing_us());
+  CHECK(next.last_queueing_us() == first.last_queueing_us());
   CHECK(next.QueueDelayUs(later) == 0);
   for (int64_t total = 300; total <= 900; total += 300) next.OnSent(total, later);
   // 900 bytes into a 3 kB/s link: 300 ms, known before the session's first report.
