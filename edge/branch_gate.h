@@ -14,8 +14,9 @@ namespace tandem::edge {
 // path's chunks behind it.
 struct BranchGatePolicy {
   // Hold a branch if the uplink queue it would join, itself included, is
-  // predicted to take longer than this to drain. InfiniteDuration: the gate
-  // is off.
+  // predicted to take longer than this to drain (on an uplink measured to
+  // be the bottleneck, or at the assumed rate before it is measured).
+  // InfiniteDuration: the gate is off.
   absl::Duration queue_target = absl::InfiniteDuration();
   // Branches sent before the uplink is measured; -1: no limit, the
   // assumed rate below decides.
@@ -37,9 +38,9 @@ struct BranchCandidate {
 // - before the uplink is measured, after policy.branches_before_measured
 //   if set, else when a link draining only policy.assumed_bytes_per_s since
 //   the session's first send would hold the queue it joins, itself
-//   included, past policy.queue_target (the first round trip's
-//   branches go out at a thin link's pace, and a fat link's first report
-//   lifts the limit);
+//   included, past policy.queue_target (the first round trip's branches go
+//   out at a thin link's pace, and a fat link's first report lifts the
+//   limit);
 // - measured, only on an uplink measured to be the bottleneck
 //   (UplinkQueue::bottleneck_bytes_per_s, a run of link-paced reports): when
 //   it costs the main path more time than it is expected to save, bytes / C

@@ -78,8 +78,9 @@ ABSL_FLAG(int, branches, 3,
 ABSL_FLAG(int, branch_length, 8, "Drafted tokens per correction branch.");
 ABSL_FLAG(std::string, branch_queue_target, "auto",
           "Hold a correction branch back if the uplink queue it would join, itself included, is "
-          "predicted to take longer than this to drain (on an uplink below ~200 kbit/s branches "
-          "delay the main path); inf: never; auto: 30ms with --adaptive, inf without.");
+          "predicted to take longer than this to drain, while the uplink is measured to be the "
+          "bottleneck (on an uplink below ~200 kbit/s branches delay the main path); inf: never; "
+          "auto: 30ms with --adaptive, inf without.");
 ABSL_FLAG(int, branches_before_uplink_measured, -1,
           "With a finite --branch-queue-target: correction branches sent before two verdicts "
           "have measured the uplink (e.g. 3 on a link known to be thin); -1: no count, "

@@ -69,11 +69,12 @@ struct SpeculativeOptions {
   bool early_branches = true;
   // Branches are speculative traffic. With a finite target, a branch is
   // held back if the uplink queue it would join, itself included, is
-  // predicted to take longer than this to drain (edge/uplink_queue.h). On a
-  // thin uplink (below ~200 kbit/s) branches otherwise delay the main path's
-  // chunks. Unset: kAdaptiveBranchQueueTarget when `adaptive` (the
-  // controller adapts how much the edge speculates to the channel: gamma, D
-  // and this), never when fixed. InfiniteDuration: never held back.
+  // predicted to take longer than this to drain, or if it would cost the
+  // main path more than it saves, while the uplink is measured to be the
+  // bottleneck (edge/branch_gate.h). On a thin uplink (below ~200 kbit/s)
+  // branches otherwise delay the main path's chunks. Unset: kAdaptiveBranchQueueTarget when
+  // `adaptive` (the controller adapts how much the edge speculates to the channel: gamma, D and
+  // this), never when fixed. InfiniteDuration: never held back.
   std::optional<absl::Duration> branch_queue_target;
   static constexpr absl::Duration kAdaptiveBranchQueueTarget = absl::Milliseconds(30);
   // With a finite queue target: how many branches may go out before two
