@@ -164,6 +164,7 @@ std::string GenerationStats::ToJson() const {
       {"tested_at_position", tested_at_position},
       {"estimates",
        {{"alpha", est_alpha},
+        {"branch_hit", est_branch_hit},
         {"rtt_ms", est_rtt_ms},
         {"t_draft_ms", est_t_draft_ms},
         {"t_verify_ms", est_t_verify_ms},

@@ -86,6 +86,9 @@ struct GenerationStats {
   std::vector<int64_t> accepted_at_position;
   // The adaptive controller's final channel estimates (pipelined).
   double est_alpha = 0, est_rtt_ms = 0, est_t_draft_ms = 0, est_t_verify_ms = 0;
+  // How often a main-path rejection's correction was the draft's top
+  // runner-up there (the first branch root), as the controller estimates it.
+  double est_branch_hit = 0;
   // Delivery rates (edge/delivery_rate.h) over the last 8 verdicts (uplink,
   // from the cloud's receive times) and received messages (downlink): what
   // the links carried, their capacity while the sender kept them busy.

@@ -686,6 +686,7 @@ absl::Status SpeculativeClient::RunPipelined() {
   if (controller_) {
     const spec::ChannelEstimates& e = controller_->estimates();
     stats_.est_alpha = e.alpha;
+    stats_.est_branch_hit = e.branch_hit;
     stats_.est_rtt_ms = e.rtt * 1e3;
     stats_.est_t_draft_ms = e.t_draft * 1e3;
     stats_.est_t_verify_ms = e.t_verify(state.options().chunk_tokens) * 1e3;
@@ -706,6 +707,16 @@ absl::Status SpeculativeClient::RunPipelined() {
 }
 
 void SpeculativeClient::ApplyControllerDecision(PipelineState& state) {
+  // The model credits the branches the edge grows unpriced; where the uplink
+  // gate prices them (a measured bottleneck) it does not see which go.
+  const bool branching = branch_drafter_ != nullptr && Branching();
+  const bool priced = options_.BranchQueueTarget() != absl::InfiniteDuration() &&
+                      uplink_queue_.bottleneck_bytes_per_s() > 0;
+  const double branch_token_s =
+      stats_.branch_draft_tokens > 0
+          ? absl::ToDoubleSeconds(stats_.branch_draft_time) / stats_.branch_draft_tokens
+          : draft_us_ewma_ * 1e-6;
+  controller_->ObserveBranching(branching && !priced ? options_.branch_length : 0, branch_token_s);
   const spec::DraftDecision decision = controller_->Decide();
   PipelineOptions adjusted = state.options();
   adjusted.chunk_tokens = decision.gamma;
@@ -783,6 +794,10 @@ absl::Status SpeculativeClient::ApplyPipelined(const v1::CloudMessage& received,
   epoch_ = state.epoch();
   TANDEM_ASSIGN_OR_RETURN(int32_t correction,
                           ResolveCorrection(verdict, *outcome.rejected, outcome.rejected_position));
+  if (controller_ && !outcome.branch) {
+    const std::vector<int32_t>& runner_ups = outcome.rejected->runner_ups;
+    controller_->ObserveRejectionRoot(!runner_ups.empty() && runner_ups.front() == correction);
+  }
   // True: the cloud verifies the branch sent for this correction next.
   if (state.CommitCorrection(correction)) ++stats_.branches_taken;
   Commit(correction);

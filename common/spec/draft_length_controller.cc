@@ -26,6 +26,9 @@ DraftLengthController::DraftLengthController(ControllerOptions options)
   tested_ = std::max(0.0, options_.alpha_prior_tokens);
   accepted_ = options_.alpha_prior * tested_;
   estimates_.alpha = options_.alpha_prior;
+  root_tested_ = std::max(0.0, options_.branch_hit_prior_rejections);
+  root_hits_ = options_.branch_hit_prior * root_tested_;
+  estimates_.branch_hit = options_.branch_hit_prior;
 }
 
 DraftLengthController DraftLengthController::ForNewSession(const ControllerOptions& options) const {
@@ -74,6 +77,19 @@ void DraftLengthController::ObserveChunkBytes(int tokens, double bytes) {
   estimates_.chunk_bytes_fixed = bytes_fit_.intercept();
 }
 
+void DraftLengthController::ObserveBranching(int length, double seconds_per_token) {
+  estimates_.branch_length = std::max(0, length);
+  estimates_.t_branch_token = std::max(0.0, seconds_per_token);
+}
+
+void DraftLengthController::ObserveRejectionRoot(bool correction_was_top_runner_up) {
+  // Rejections are a few per generation: the acceptance rate's long window.
+  const double decay = 1 - options_.ewma_weight / 8;
+  root_hits_ = decay * root_hits_ + (correction_was_top_runner_up ? 1 : 0);
+  root_tested_ = decay * root_tested_ + 1;
+  estimates_.branch_hit = std::clamp(root_hits_ / root_tested_, 0.0, 1.0);
+}
+
 void DraftLengthController::ObserveVerdict(int accepted, bool rejected) {
   // Acceptance is noisy per verdict and drifts slowly: a longer window
   // (~1 / (w/8) = 40 verdicts at the default w) than for timings.
@@ -95,7 +111,12 @@ double DraftLengthController::Predict(int gamma, int draft_ahead) const {
   t.uplink_bytes_per_s = estimates_.uplink_bytes_per_s;
   t.chunk_bytes_fixed = estimates_.chunk_bytes_fixed;
   t.chunk_bytes_per_token = estimates_.chunk_bytes_per_token;
-  return PipelinedThroughput(t, gamma, draft_ahead);
+  t.branch_length = estimates_.branch_length;
+  t.t_branch_token = estimates_.t_branch_token;
+  t.branch_hit = estimates_.branch_hit;
+  // The edge applies D plus a branch's length (SpeculativeClient::ApplyControllerDecision).
+  const int applied = std::min(draft_ahead + t.branch_length, options_.max_draft_ahead);
+  return PipelinedThroughput(t, gamma, std::max(draft_ahead, applied));
 }
 
 DraftDecision DraftLengthController::Decide() {

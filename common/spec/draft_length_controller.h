@@ -31,6 +31,11 @@ struct ControllerOptions {
   // acceptance below the pair's made the first choice gamma = 2 where 4-8
   // were best).
   int gamma_warmup_verdicts = 4;
+  // A Beta prior on the chance that a rejection's correction is the draft's
+  // top runner-up (the root of the branch the edge grows first): on the
+  // bundled pair about half (docs/architecture.md, "Correction branches").
+  double branch_hit_prior = 0.5;
+  double branch_hit_prior_rejections = 4;
   // A Beta prior on the acceptance rate: `alpha_prior_tokens` pseudo-tested
   // tokens at `alpha_prior`, decayed with the real ones. Without it one
   // fully accepted first chunk reads as alpha ~ 1 and the controller jumps
@@ -63,6 +68,15 @@ struct ChannelEstimates {
   double uplink_bytes_per_s = 0;
   double chunk_bytes_fixed = 0;
   double chunk_bytes_per_token = 0;
+  // Correction branches as the edge grows them (PipelineTimings): their
+  // length, 0 while none go out unpriced; edge seconds per branch token; the
+  // chance a rejection's correction is the draft's top runner-up there.
+  // With branches the edge drafts up to D + branch_length ahead (a taken
+  // branch's tokens count until their verdict arrives), and the model is
+  // evaluated at that limit.
+  int branch_length = 0;
+  double t_branch_token = 0;
+  double branch_hit = 0.5;
   int verdicts = 0;
 };
 
@@ -102,6 +116,14 @@ class DraftLengthController {
   void ObserveUplinkBottleneck(double bytes_per_s);
   // A main-path chunk of `tokens` tokens took `bytes` on the uplink (framed).
   void ObserveChunkBytes(int tokens, double bytes);
+  // Correction branches: `length` tokens each while the edge grows every
+  // branch its policy picks (0: none, or the uplink gate prices them, and
+  // the edge's D is then the model's), at `seconds_per_token` of edge time
+  // (a running mean, taken as is).
+  void ObserveBranching(int length, double seconds_per_token);
+  // A main-path rejection whose correction was (or was not) the draft's top
+  // runner-up at that position.
+  void ObserveRejectionRoot(bool correction_was_top_runner_up);
 
   DraftDecision Decide();
 
@@ -124,6 +146,8 @@ class DraftLengthController {
   // Running sums for the acceptance estimate, decayed like an EWMA:
   // alpha = accepted / tested (the geometric MLE).
   double accepted_ = 0, tested_ = 0;
+  // The same for the branch root: hits / rejections.
+  double root_hits_ = 0, root_tested_ = 0;
   // Least-squares fits over decayed sums: t_v(n) = a + b n, and a chunk's
   // bytes = c + d n.
   DecayedLinearFit verify_fit_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 namespace tandem::spec {
@@ -22,31 +23,83 @@ double PipelinedThroughput(const PipelineTimings& t, int gamma, int draft_ahead)
       gamma, static_cast<int>(std::ceil(std::log(1e-6) / std::log(std::max(a, 1e-9)))) + gamma);
   const int n_chunks = max_tokens / gamma + 1;
   std::vector<double> arrival(n_chunks, 0.0);  // A_c
+  std::vector<double> sent(n_chunks, 0.0);     // s_c
   double draft_free = 0.0;                     // when the drafter can start the next token
   double cloud_free = 0.0;                     // F_{c-1}
   double link_free = 0.0;                      // L_{c-1}
+
+  // Correction branches: when each position's branch was done (infinity:
+  // none), the next position to cover, and the first chunk whose verdict
+  // had not arrived when the edge last looked.
+  const bool branching = t.branch_length > 0 && t.branch_hit > 0 && t.t_branch_token > 0;
+  const double branch_time = (t.branch_length + 1) * t.t_branch_token;
+  std::vector<double> branch_done(branching ? n_chunks * gamma : 0,
+                                  std::numeric_limits<double>::infinity());
+  int next_branch = 0;
+  int first_unverified = 0;
+  // Grows one branch at `now` with chunks [0, sent_chunks) sent, if an
+  // in-flight position is left whose score clears the minimum and the
+  // branch is done by `deadline`.
+  auto grow_branch = [&](double& now, int sent_chunks, double deadline) {
+    while (first_unverified < sent_chunks && arrival[first_unverified] <= now) ++first_unverified;
+    const int oldest = first_unverified * gamma;
+    const int position = std::max(next_branch, oldest);
+    if (position >= sent_chunks * gamma || now + branch_time > deadline) return false;
+    if (std::pow(a, position - oldest) * t.branch_hit < t.branch_min_score) return false;
+    now += branch_time;
+    branch_done[position] = now;
+    next_branch = position + 1;
+    return true;
+  };
+
   for (int c = 0; c < n_chunks; ++c) {
+    // Early branches: while the cloud's queue, as the edge folds it over the
+    // chunks in flight, outlasts a branch and the next chunk.
+    while (branching) {
+      while (first_unverified < c && arrival[first_unverified] <= draft_free) ++first_unverified;
+      double busy_until = 0.0;
+      for (int x = first_unverified; x < c; ++x) {
+        busy_until = std::max(busy_until, sent[x]) + t.t_verify(gamma);
+      }
+      if (busy_until - draft_free < branch_time + gamma * t.t_draft) break;
+      if (!grow_branch(draft_free, c, std::numeric_limits<double>::infinity())) break;
+    }
     for (int i = 0; i < gamma; ++i) {
       const int j = c * gamma + i;
       double start = draft_free;
-      if (j >= draft_ahead) start = std::max(start, arrival[(j - draft_ahead) / gamma]);
+      if (j >= draft_ahead) {
+        const double verdict = arrival[(j - draft_ahead) / gamma];
+        // At the draft-ahead limit: branches that are done before the verdict.
+        while (branching && start < verdict && grow_branch(start, c, verdict)) {
+        }
+        start = std::max(start, verdict);
+      }
       draft_free = start + t.t_draft;
     }
     draft_free += t.t_edge_per_chunk;
-    const double sent = draft_free;
-    link_free = std::max(sent, link_free) + t.t_uplink(gamma);
+    sent[c] = draft_free;
+    link_free = std::max(sent[c], link_free) + t.t_uplink(gamma);
     cloud_free = std::max(link_free + t.rtt / 2, cloud_free) + t.t_verify(gamma);
     arrival[c] = cloud_free + t.rtt / 2;
   }
-  double expected_cycle = 0.0, mass = 0.0;
+  double expected_cycle = 0.0, mass = 0.0, covered_mass = 0.0;
   double a_to_k = 1.0;  // alpha^k
   for (int k = 0; k < n_chunks * gamma; ++k, a_to_k *= a) {
     const double p = a_to_k * (1.0 - a);
     expected_cycle += p * arrival[k / gamma];
     mass += p;
+    if (branching && branch_done[k] <= arrival[k / gamma]) covered_mass += p;
   }
   expected_cycle += (1.0 - mass) * arrival.back();  // the negligible tail
-  return (1.0 / (1.0 - a)) / expected_cycle;
+  double expected_tokens = 1.0 / (1.0 - a);         // E[k + 1]
+  if (branching) {
+    // A covered rejection: the branch's run of accepted tokens plus its
+    // correction, sum_{j<L} alpha^j, for the cloud's time on the branch.
+    const double branch_tokens = (1.0 - std::pow(a, t.branch_length)) / (1.0 - a);
+    expected_tokens += t.branch_hit * covered_mass * branch_tokens;
+    expected_cycle += t.branch_hit * covered_mass * t.t_verify(t.branch_length + 1);
+  }
+  return expected_tokens / expected_cycle;
 }
 
 double CloudOnlyThroughput(const PipelineTimings& t) { return 1.0 / t.t_verify(1); }

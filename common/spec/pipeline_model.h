@@ -22,6 +22,17 @@ struct PipelineTimings {
   double uplink_bytes_per_s = 0.0;
   double chunk_bytes_fixed = 0.0;
   double chunk_bytes_per_token = 0.0;
+  // Correction branches (design §6; edge/speculative_client.h): each covers
+  // one in-flight position with `branch_length` tokens drafted after the
+  // draft's most likely runner-up there, at `t_branch_token` edge seconds per
+  // token (L + 1 of them: the root too). `branch_hit`: the chance that a
+  // rejection's correction is that runner-up. branch_length 0: no branches.
+  int branch_length = 0;
+  double t_branch_token = 0.0;
+  double branch_hit = 0.0;
+  // Positions whose chance of a covered rejection, alpha^i * branch_hit, is
+  // below this get no branch (--branch-min-score).
+  double branch_min_score = 0.01;
 
   double t_verify(int tokens) const { return t_verify_fixed + t_verify_per_token * tokens; }
   // The time the uplink takes to carry a chunk of `tokens` tokens.
@@ -63,6 +74,22 @@ double SyncThroughput(const PipelineTimings& t, int gamma);
 // them predicted half the rate the edge ran at with gamma 2, D 32 on a
 // 32 kbit/s uplink (docs/benchmarks.md, "The controller prices a chunk's
 // bytes").
+//
+// With correction branches (branch_length L > 0) the schedule also follows
+// the edge's branch policy: at each chunk boundary, while the cloud's queue
+// as the edge sees it (the fold h = max(h, s_c) + t_v(gamma) over the chunks
+// whose verdict has not arrived) outlasts a branch and the next chunk, the
+// edge grows a branch first, (L + 1) t_b; and while it waits at the
+// draft-ahead limit it grows branches that finish before the verdict it
+// waits for. Each covers the earliest in-flight position not yet covered.
+// A rejection at k whose position got a branch before the verdict A_c
+// arrived is covered with probability branch_hit; the cloud then verifies
+// the branch at once, so the cycle also commits the branch's
+// B = sum_{j<L} alpha^j tokens (accepted run plus its correction) and lasts
+// t_v(L + 1) longer. This is why short chunks gain most from branches: they
+// make the cloud the bottleneck, and the edge's time that the branch-free
+// model counts as waiting goes into branches (docs/benchmarks.md, "The
+// pipeline model credits correction branches").
 double PipelinedThroughput(const PipelineTimings& t, int gamma, int draft_ahead);
 
 // Cloud-only autoregressive decoding: one target step per token, the

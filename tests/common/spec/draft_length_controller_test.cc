@@ -1,5 +1,6 @@
 #include "common/spec/draft_length_controller.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "catch2/catch.hpp"
@@ -14,12 +15,18 @@ struct Channel {
   double alpha, t_draft, t_fixed, t_per_token, rtt;
   // A bottleneck uplink (0: none) and a chunk's bytes on it.
   double uplink_bytes_per_s = 0, chunk_bytes_fixed = 0, chunk_bytes_per_token = 0;
+  // Correction branches (0: none) and how often a correction is the root.
+  int branch_length = 0;
+  double t_branch_token = 0, branch_hit = 0;
 
   PipelineTimings Truth() const {
     PipelineTimings t{alpha, t_draft, t_fixed, t_per_token, rtt};
     t.uplink_bytes_per_s = uplink_bytes_per_s;
     t.chunk_bytes_fixed = chunk_bytes_fixed;
     t.chunk_bytes_per_token = chunk_bytes_per_token;
+    t.branch_length = branch_length;
+    t.t_branch_token = t_branch_token;
+    t.branch_hit = branch_hit;
     return t;
   }
 };
@@ -38,6 +45,10 @@ void Feed(DraftLengthController& c, const Channel& ch, int rounds, uint64_t seed
       ++accepted;
     }
     c.ObserveVerdict(accepted, accepted < gamma);
+    if (accepted < gamma) {
+      c.ObserveRejectionRoot(rng.Uniform(r, RngPurpose::kTargetSample, 3) < ch.branch_hit);
+    }
+    c.ObserveBranching(ch.branch_length, ch.t_branch_token);
     c.ObserveVerify(gamma, (ch.t_fixed + ch.t_per_token * gamma) * n1);
     c.ObserveRtt(ch.rtt * n2);
     c.ObserveDraftTime(ch.t_draft);
@@ -274,6 +285,50 @@ TEST_CASE("DraftLengthController: prices a chunk's bytes on a bottleneck uplink"
   // The choice made without pricing bytes is not near the best there.
   CHECK(PipelinedThroughput(truth, on_fat.current().gamma, on_fat.current().draft_ahead) <
         0.97 * optimum);
+}
+
+TEST_CASE("DraftLengthController: learns how often the top runner-up is the correction",
+          "[spec][controller]") {
+  DraftLengthController c({});
+  CHECK(c.estimates().branch_hit == 0.5);  // the prior
+  for (int i = 0; i < 200; ++i) c.ObserveRejectionRoot(i % 10 < 3);
+  CHECK(std::abs(c.estimates().branch_hit - 0.3) < 0.05);
+}
+
+TEST_CASE("DraftLengthController: leaves the edge time for correction branches",
+          "[spec][controller]") {
+  // A slow drafter (2 ms a token) and a high acceptance (0.9) over a 100 ms
+  // round trip: blind to branches, the model drafts as far ahead as it may
+  // (D = 64, 128 ms of drafting), and the edge never waits, so it grows no
+  // branch. The edge drafts up to D + branch_length ahead (a taken
+  // branch's tokens count until their verdict), so that is the D the truth
+  // is evaluated at. The choice made blind to branches is not near the
+  // best; the one that observes them is, and drafts less far ahead.
+  const ControllerOptions options;
+  Channel plain{0.9, 2e-3, 4e-3, 0.2e-3, 100e-3};
+  Channel branching = plain;
+  branching.branch_length = 8;
+  branching.t_branch_token = 1.5e-3;
+  branching.branch_hit = 0.5;
+  DraftLengthController blind(options), seeing(options);
+  Feed(blind, plain, 400, 13);
+  Feed(seeing, branching, 400, 13);
+  CHECK(std::abs(seeing.estimates().branch_hit - 0.5) < 0.2);
+  const PipelineTimings truth = branching.Truth();
+  auto applied = [&](const DraftDecision& d) {
+    return std::min(d.draft_ahead + branching.branch_length, options.max_draft_ahead);
+  };
+  double optimum = 0;
+  for (int g = options.min_gamma; g <= options.max_gamma; ++g) {
+    for (int d = g; d <= options.max_draft_ahead; d *= 2) {
+      optimum = std::max(optimum, PipelinedThroughput(truth, g, applied({g, d, 0})));
+    }
+  }
+  const DraftDecision& seen = seeing.current();
+  CHECK(PipelinedThroughput(truth, seen.gamma, applied(seen)) >= 0.97 * optimum);
+  CHECK(PipelinedThroughput(truth, blind.current().gamma, applied(blind.current())) <
+        0.97 * optimum);
+  CHECK(applied(seen) < applied(blind.current()));
 }
 
 TEST_CASE("DraftLengthController: respects --draft-min/--draft-max and the D limit",

@@ -103,5 +103,53 @@ TEST_CASE("PipelinedThroughput: on a thin uplink the best chunk is longer", "[sp
   CHECK(thin >= fat + 2);
 }
 
+TEST_CASE("PipelinedThroughput: a branch grown while the edge waits covers the rejection",
+          "[spec][model]") {
+  // alpha 0: every cycle rejects its first token. gamma 1, D 1: chunk 0 is
+  // drafted by 1 ms and its verdict arrives at 1 + 10 + 2 = 13 ms; waiting
+  // from 1 ms, the edge grows a branch for position 0 in (L + 1) t_b = 3 ms.
+  // Half the rejections (branch_hit) take it, and the cycle then also
+  // commits the branch's sum_{j<2} 0^j = 1 token (its correction) for
+  // t_v = 2 ms more: (1 + 0.5) / (13 + 0.5 * 2) ms = 107.1 tokens/s.
+  PipelineTimings t = Timings(0.0, 1e-3, 2e-3, 10e-3);
+  t.branch_length = 2;
+  t.t_branch_token = 1e-3;
+  t.branch_hit = 0.5;
+  CHECK_THAT(PipelinedThroughput(t, 1, 1), WithinRel(1.5 / 14e-3, 1e-6));
+  // A branch that would not be done before the verdict (3 x 5 ms > 12 ms)
+  // is not grown: the branch-free rate, 1 / 13 ms.
+  t.t_branch_token = 5e-3;
+  CHECK_THAT(PipelinedThroughput(t, 1, 1), WithinRel(1.0 / 13e-3, 1e-6));
+  // Nor does a root that never matches, or a score below the minimum.
+  t.t_branch_token = 1e-3;
+  t.branch_hit = 0;
+  CHECK_THAT(PipelinedThroughput(t, 1, 1), WithinRel(1.0 / 13e-3, 1e-6));
+  t.branch_hit = 0.005;
+  CHECK_THAT(PipelinedThroughput(t, 1, 1), WithinRel(1.0 / 13e-3, 1e-6));
+}
+
+TEST_CASE("PipelinedThroughput: drafting far past the round trip starves the branches",
+          "[spec][model]") {
+  // The cellular preset about as the edge measured it (docs/benchmarks.md):
+  // alpha 0.7, t_d 0.87 ms, t_v 4.5 ms + 0.1 ms per token, RTT 107 ms, 0.5
+  // ms per chunk at the edge; branches of 8 tokens at 0.85 ms each, the top
+  // runner-up the correction half the time. With D = 64 the edge drafts for
+  // the whole round trip and never waits, and the cloud keeps up with
+  // 8-token chunks, so no branch is grown: the branch-free rate. With D = 16
+  // it waits at the limit and grows branches, which cover rejections that
+  // each cost a round trip.
+  PipelineTimings t = Timings(0.7, 0.87e-3, 4.5e-3, 107e-3);
+  t.t_verify_per_token = 0.1e-3;
+  t.t_edge_per_chunk = 0.5e-3;
+  PipelineTimings branching = t;
+  branching.branch_length = 8;
+  branching.t_branch_token = 0.85e-3;
+  branching.branch_hit = 0.5;
+  CHECK_THAT(PipelinedThroughput(branching, 8, 64), WithinRel(PipelinedThroughput(t, 8, 64), 1e-9));
+  CHECK(PipelinedThroughput(branching, 8, 16) > 1.3 * PipelinedThroughput(branching, 8, 64));
+  // Without branches the deeper limit is never worse.
+  CHECK(PipelinedThroughput(t, 8, 64) >= PipelinedThroughput(t, 8, 16));
+}
+
 }  // namespace
 }  // namespace tandem::spec
