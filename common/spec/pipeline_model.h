@@ -86,10 +86,12 @@ double SyncThroughput(const PipelineTimings& t, int gamma);
 // arrived is covered with probability branch_hit; the cloud then verifies
 // the branch at once, so the cycle also commits the branch's
 // B = sum_{j<L} alpha^j tokens (accepted run plus its correction) and lasts
-// t_v(L + 1) longer. This is why short chunks gain most from branches: they
-// make the cloud the bottleneck, and the edge's time that the branch-free
-// model counts as waiting goes into branches (docs/benchmarks.md, "The
-// pipeline model credits correction branches").
+// t_v(L + 1) longer. Branches thus gain where a setting leaves the edge
+// time: short chunks make the cloud the bottleneck (early branches), a
+// shallow D makes the edge wait; drafting far past the round trip leaves
+// none. Not modelled: roots past the top runner-up, branches of branches,
+// and a cost per message (docs/benchmarks.md, "The pipeline model credits
+// correction branches").
 double PipelinedThroughput(const PipelineTimings& t, int gamma, int draft_ahead);
 
 // Cloud-only autoregressive decoding: one target step per token, the
