@@ -37,15 +37,20 @@ double PipelinedThroughput(const PipelineTimings& t, int gamma, int draft_ahead)
                                   std::numeric_limits<double>::infinity());
   int next_branch = 0;
   int first_unverified = 0;
-  // Grows one branch at `now` with chunks [0, sent_chunks) sent, if an
-  // in-flight position is left whose score clears the minimum and the
-  // branch is done by `deadline`.
-  auto grow_branch = [&](double& now, int sent_chunks, double deadline) {
+  // The position a branch grown at `now`, with chunks [0, sent_chunks)
+  // sent, would cover: the earliest in flight without one, if its score
+  // clears the minimum; -1 if none.
+  auto branch_position = [&](double now, int sent_chunks) {
     while (first_unverified < sent_chunks && arrival[first_unverified] <= now) ++first_unverified;
     const int oldest = first_unverified * gamma;
     const int position = std::max(next_branch, oldest);
-    if (position >= sent_chunks * gamma || now + branch_time > deadline) return false;
-    if (std::pow(a, position - oldest) * t.branch_hit < t.branch_min_score) return false;
+    if (position >= sent_chunks * gamma) return -1;
+    return std::pow(a, position - oldest) * t.branch_hit < t.branch_min_score ? -1 : position;
+  };
+  // Grows that branch if it is done by `deadline`.
+  auto grow_branch = [&](double& now, int sent_chunks, double deadline) {
+    const int position = branch_position(now, sent_chunks);
+    if (position < 0 || now + branch_time > deadline) return false;
     now += branch_time;
     branch_done[position] = now;
     next_branch = position + 1;
@@ -55,14 +60,13 @@ double PipelinedThroughput(const PipelineTimings& t, int gamma, int draft_ahead)
   for (int c = 0; c < n_chunks; ++c) {
     // Early branches: while the cloud's queue, as the edge folds it over the
     // chunks in flight, outlasts a branch and the next chunk.
-    while (branching) {
-      while (first_unverified < c && arrival[first_unverified] <= draft_free) ++first_unverified;
+    while (branching && branch_position(draft_free, c) >= 0) {
       double busy_until = 0.0;
       for (int x = first_unverified; x < c; ++x) {
         busy_until = std::max(busy_until, sent[x]) + t.t_verify(gamma);
       }
       if (busy_until - draft_free < branch_time + gamma * t.t_draft) break;
-      if (!grow_branch(draft_free, c, std::numeric_limits<double>::infinity())) break;
+      grow_branch(draft_free, c, std::numeric_limits<double>::infinity());
     }
     for (int i = 0; i < gamma; ++i) {
       const int j = c * gamma + i;
