@@ -125,10 +125,14 @@ TEST_CASE(
   auto cloud = testing::StartCloud(testing::TargetDir());
   // 16 kbit/s up, 40 ms each way: a first verdict takes over 100 ms. In it a
   // generation that knows nothing of the link and assumes nothing sends
-  // every branch it drafts; one that assumes 64 kbit/s (the default) what
-  // that rate drains within the queue target; one that starts from the last
-  // one's measurements (a long-lived edge) what the predicted queue has room
-  // for.
+  // every branch it drafts; one that assumes 32 kbit/s what that rate
+  // drains within the queue target; one that starts from the last one's
+  // measurements (a long-lived edge) what the predicted queue has room for.
+  // (Not the default 64 kbit/s: at ~1 ms a token the edge's branches alone
+  // offer ~7 kB/s, within 64 kbit/s, so whether that rate holds any turns on
+  // the size of the main path's first burst, which the controller's first
+  // D sets: with branches credited it drafts less far ahead, and 64 kbit/s
+  // held none in 2 of 5 runs.)
   auto relay = StartRelay("delay_ms=40 up.rate_kbps=16 down.rate_kbps=2000", *cloud);
   const std::string prompt = "import os\n";
   const std::vector<int32_t> reference =
@@ -137,7 +141,7 @@ TEST_CASE(
   edge::SpeculativeOptions options;  // adaptive: branches gated by the uplink queue
   options.verification = v1::VERIFICATION_MODE_SPARSE_DRAFT;  // greedy: branches apply
   options.max_tokens = 32;
-  REQUIRE(options.assumed_uplink_kbps == 64);
+  options.assumed_uplink_kbps = 32;
   auto generate = [&](const edge::SpeculativeOptions& o, edge::GenerationStats* stats,
                       edge::LinkMemory* memory) {
     auto ids =
@@ -159,7 +163,7 @@ TEST_CASE(
   generate(blind_options, &remembered, &memory);  // memory, not the assumption, decides
   INFO("branches before the first verdict: "
        << blind.branches_before_first_verdict << " blind, " << assumed.branches_before_first_verdict
-       << " assuming 64 kbit/s, " << remembered.branches_before_first_verdict << " from memory");
+       << " assuming 32 kbit/s, " << remembered.branches_before_first_verdict << " from memory");
   CHECK(blind.branches_before_first_verdict > 0);
   // The assumed rate held branches before the link was measured; assuming
   // nothing held none. (Counts, not a ratio of the two generations: on a
