@@ -474,15 +474,15 @@ bool SpeculativeClient::Branching() const {
   return options_.sampling.greedy() || options_.verification == v1::VERIFICATION_MODE_SPARSE_DRAFT;
 }
 
+double SpeculativeClient::BranchTokenMicros() const {
+  return stats_.branch_draft_tokens > 0
+             ? absl::ToDoubleMicroseconds(stats_.branch_draft_time) / stats_.branch_draft_tokens
+             : draft_us_ewma_;
+}
+
 bool SpeculativeClient::CloudHasTimeForBranch(const PipelineState& state) const {
   if (!options_.early_branches || draft_us_ewma_ <= 0 || service_us_ewma_ <= 0) return false;
-  // A branch token costs more than a main-path one (the branch drafter
-  // recomputes from the branch point): use what branches have cost so far.
-  const double branch_token_us =
-      stats_.branch_draft_tokens > 0
-          ? absl::ToDoubleMicroseconds(stats_.branch_draft_time) / stats_.branch_draft_tokens
-          : draft_us_ewma_;
-  const double needed_us = (options_.branch_length + 1) * branch_token_us +
+  const double needed_us = (options_.branch_length + 1) * BranchTokenMicros() +
                            state.options().chunk_tokens * draft_us_ewma_;
   const int64_t busy_until = state.CloudBusyUntilUs(static_cast<int64_t>(service_us_ewma_));
   return static_cast<double>(busy_until - NowMicros()) >= needed_us;
@@ -712,11 +712,8 @@ void SpeculativeClient::ApplyControllerDecision(PipelineState& state) {
   const bool branching = branch_drafter_ != nullptr && Branching();
   const bool priced = options_.BranchQueueTarget() != absl::InfiniteDuration() &&
                       uplink_queue_.bottleneck_bytes_per_s() > 0;
-  const double branch_token_s =
-      stats_.branch_draft_tokens > 0
-          ? absl::ToDoubleSeconds(stats_.branch_draft_time) / stats_.branch_draft_tokens
-          : draft_us_ewma_ * 1e-6;
-  controller_->ObserveBranching(branching && !priced ? options_.branch_length : 0, branch_token_s);
+  controller_->ObserveBranching(branching && !priced ? options_.branch_length : 0,
+                                BranchTokenMicros() * 1e-6);
   const spec::DraftDecision decision = controller_->Decide();
   PipelineOptions adjusted = state.options();
   adjusted.chunk_tokens = decision.gamma;

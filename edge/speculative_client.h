@@ -143,6 +143,10 @@ class SpeculativeClient {
   // meanwhile is applied instead and the branch left for later. False when
   // there is nothing to grow.
   absl::StatusOr<bool> GrowBranch(PipelineState& state, VerdictReceiver& receiver);
+  // The edge's time per branch token: what branches have cost so far (a
+  // branch token costs more than a main-path one, the branch drafter
+  // recomputing from the branch point), the main path's before any.
+  double BranchTokenMicros() const;
   // Whether a branch grown now, and then the next chunk, would be sent
   // before the cloud runs out of work (options_.early_branches).
   bool CloudHasTimeForBranch(const PipelineState& state) const;
