@@ -7,15 +7,15 @@
 // branches gated by the uplink queue) and fixed gamma in {1, 2, 3, 4, 6, 8}
 // with D in {2 gamma, 8 gamma} (the better D kept: "D tuned"), each with 3
 // correction branches and with none (--fixed_branches) -- the same prompts and
-// seeds run through a fresh tandem-linkem relay (a drifting schedule runs
-// for --drift_window from 0 for every configuration, Measure()) to an
-// in-process tandem-cloud, or with --cloud_port to one in its own process
-// (bench/pinned.sh). Reports tokens/s after the first token and adaptive /
-// best fixed; with
-// --repeats=R every configuration runs R times, interleaved (each pass starting
-// one configuration later), and medians count;
-// with R >= 2 it also reports a held-out ratio (the fixed setting chosen on
-// the other passes, scored on each pass), free of the best-of-12 bias.
+// seeds (the link's drawn anew per pass, Measure()) run through a fresh
+// tandem-linkem relay (a drifting schedule runs for --drift_window from 0 for
+// every configuration, Measure()) to an in-process tandem-cloud, or with
+// --cloud_port to one in its own process (bench/pinned.sh). Reports tokens/s
+// after the first token and adaptive / best fixed; with --repeats=R every
+// configuration runs R times, interleaved (each pass starting one
+// configuration later), and medians count; with R >= 2 it also reports a
+// held-out ratio (the fixed setting chosen on the other passes, scored on
+// each pass), free of the best-of-12 bias.
 //
 //   tandem-adaptive-bench [--profiles=lan,metro,wan,cellular,satellite,drift,drift-uplink]
 //   bench/pinned.sh tandem-adaptive-bench [flags]   (cloud and edge on their own cores)
@@ -138,8 +138,16 @@ bool Drifting(const std::string& profile) {
 // link -- the uplink's queue, the adaptive controller's estimates -- from
 // one generation to the next (SpeculativeClient's link_memory), as a
 // long-lived edge serving many requests would.
+//
+// Link seeds (jitter and loss draws): generation p of pass r uses the same
+// seed in every configuration, so within a pass all configurations meet the
+// same random link (common random numbers), and each pass and prompt draws
+// a different one. With one seed for every generation, the lost segments
+// sat at the same indices in every run, and which configuration's messages
+// happened to miss them was a fixed luck that no number of passes averaged
+// out (docs/benchmarks.md, "The bench draws a new link per pass").
 absl::StatusOr<double> Measure(const tandem::bench::BenchHarness& harness,
-                               const std::string& profile, const Config& config) {
+                               const std::string& profile, const Config& config, int pass) {
   absl::Duration time;
   int64_t tokens = 0;
   tandem::edge::LinkMemory link_memory;
@@ -156,6 +164,8 @@ absl::StatusOr<double> Measure(const tandem::bench::BenchHarness& harness,
       if (!link.ok()) return link.status();
       tandem::linkem::RelayOptions relay_options;
       relay_options.connection.upstream_address = absl::StrCat("127.0.0.1:", harness.cloud_port());
+      relay_options.connection.seed =
+          1 + static_cast<uint64_t>(pass) * 1000 + static_cast<uint64_t>(p);
       auto created = tandem::linkem::Relay::Create(relay_options, *link);
       if (!created.ok()) return created.status();
       relay = std::move(*created);
@@ -218,8 +228,8 @@ int main(int argc, char** argv) {
   std::ofstream csv;
   if (!absl::GetFlag(FLAGS_csv).empty()) csv.open(absl::GetFlag(FLAGS_csv), std::ios::app);
   for (const std::string& profile : absl::GetFlag(FLAGS_profiles)) {
-    auto run = [&](const Config& c) -> double {
-      auto rate = Measure(**harness, profile, c);
+    auto run = [&](const Config& c, int pass) -> double {
+      auto rate = Measure(**harness, profile, c, pass);
       if (!rate.ok()) {
         std::cerr << "error: " << profile << " " << c.name << ": " << rate.status().message()
                   << "\n";
@@ -242,7 +252,7 @@ int main(int argc, char** argv) {
     for (int r = 0; r < std::max(1, absl::GetFlag(FLAGS_repeats)); ++r) {
       for (size_t k = 0; k < configs.size(); ++k) {
         const size_t i = (k + static_cast<size_t>(r)) % configs.size();
-        samples[i].push_back(run(configs[i]));
+        samples[i].push_back(run(configs[i], r));
       }
     }
     auto median_of = [&](size_t i) {
