@@ -156,6 +156,8 @@ std::string GenerationStats::ToJson() const {
       {"branches_before_first_verdict", branches_before_first_verdict},
       {"branch_draft_tokens", branch_draft_tokens},
       {"branches_taken", branches_taken},
+      {"main_path_rejections", main_path_rejections},
+      {"corrections_top_runner_up", corrections_top_runner_up},
       {"branch_draft_ms", absl::ToDoubleMilliseconds(branch_draft_time)},
       {"branches_held", branches_held},
       {"branches_held_unmeasured", branches_held_unmeasured},

@@ -67,6 +67,10 @@ struct GenerationStats {
   int64_t branch_draft_tokens = 0;
   int64_t branches_taken = 0;
   absl::Duration branch_draft_time;
+  // Rejections on the main path, and those whose correction was the draft's
+  // top runner-up there (the root of the first branch at a position).
+  int64_t main_path_rejections = 0;
+  int64_t corrections_top_runner_up = 0;
   // Times a branch was due but held back: the uplink was not measured yet,
   // or its queue would exceed --branch-queue-target (edge/uplink_queue.h).
   int64_t branches_held = 0;

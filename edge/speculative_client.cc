@@ -791,9 +791,12 @@ absl::Status SpeculativeClient::ApplyPipelined(const v1::CloudMessage& received,
   epoch_ = state.epoch();
   TANDEM_ASSIGN_OR_RETURN(int32_t correction,
                           ResolveCorrection(verdict, *outcome.rejected, outcome.rejected_position));
-  if (controller_ && !outcome.branch) {
+  if (!outcome.branch) {
     const std::vector<int32_t>& runner_ups = outcome.rejected->runner_ups;
-    controller_->ObserveRejectionRoot(!runner_ups.empty() && runner_ups.front() == correction);
+    const bool top_runner_up = !runner_ups.empty() && runner_ups.front() == correction;
+    ++stats_.main_path_rejections;
+    if (top_runner_up) ++stats_.corrections_top_runner_up;
+    if (controller_) controller_->ObserveRejectionRoot(top_runner_up);
   }
   // True: the cloud verifies the branch sent for this correction next.
   if (state.CommitCorrection(correction)) ++stats_.branches_taken;

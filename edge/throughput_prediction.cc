@@ -1,6 +1,7 @@
 #include "edge/throughput_prediction.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace tandem::edge {
 
@@ -14,6 +15,14 @@ spec::PipelineTimings MeasuredTimings(const GenerationStats& stats) {
       stats.rounds > 0 ? absl::ToDoubleSeconds(stats.verify_time) / stats.rounds : 0.0;
   t.t_verify_per_token = 0.0;
   t.rtt = stats.rtt_samples > 0 ? absl::ToDoubleSeconds(stats.rtt_total) / stats.rtt_samples : 0.0;
+  if (stats.branches_sent > 0 && stats.branch_draft_tokens > 0 && stats.main_path_rejections > 0) {
+    t.branch_length = static_cast<int>(std::lround(static_cast<double>(stats.branch_draft_tokens) /
+                                                   static_cast<double>(stats.branches_sent)));
+    t.t_branch_token = absl::ToDoubleSeconds(stats.branch_draft_time) /
+                       static_cast<double>(stats.branch_draft_tokens);
+    t.branch_hit = static_cast<double>(stats.corrections_top_runner_up) /
+                   static_cast<double>(stats.main_path_rejections);
+  }
   return t;
 }
 

@@ -12,7 +12,12 @@ namespace tandem::edge {
 //           accepted or was its round's rejection: the geometric MLE),
 //   t_d   = draft model time per drafted token (stale drafts included),
 //   t_v   = cloud verify time per round (fixed part only),
-//   RTT   = mean round trip without the cloud's queueing and compute.
+//   RTT   = mean round trip without the cloud's queueing and compute,
+// and where correction branches went out, as the controller models them:
+//   L     = drafted tokens per branch sent (rounded),
+//   t_b   = edge drafting time per branch token,
+//   h     = main-path rejections whose correction was the top runner-up /
+//           main-path rejections.
 spec::PipelineTimings MeasuredTimings(const GenerationStats& stats);
 
 // The model's steady-state tokens per second for those timings: pipelined

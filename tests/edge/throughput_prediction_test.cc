@@ -43,6 +43,28 @@ TEST_CASE("the prediction is the pipelined or the sync model for those timings",
   CHECK(PredictedTokensPerSecond(s, true, 4, 16) >= PredictedTokensPerSecond(s, false, 4, 0));
 }
 
+TEST_CASE("correction branches enter the timings as the controller models them", "[prediction]") {
+  GenerationStats s = Measured();
+  // No branch sent: the branch-free model.
+  CHECK(MeasuredTimings(s).branch_length == 0);
+  s.branches_sent = 5;
+  s.branch_draft_tokens = 40;                    // L = 8
+  s.branch_draft_time = absl::Milliseconds(60);  // 1.5 ms per branch token
+  s.main_path_rejections = 8;
+  s.corrections_top_runner_up = 6;  // h = 0.75
+  const spec::PipelineTimings t = MeasuredTimings(s);
+  CHECK(t.branch_length == 8);
+  CHECK(t.t_branch_token == Approx(0.0015));
+  CHECK(t.branch_hit == Approx(0.75));
+  CHECK(PredictedTokensPerSecond(s, true, 4, 24) == Approx(spec::PipelinedThroughput(t, 4, 24)));
+  // At D = 8 the edge drafts for 16 ms, then waits ~45 ms for a verdict
+  // and grows branches meanwhile, which the branch-free model counts as
+  // lost time.
+  spec::PipelineTimings branch_free = t;
+  branch_free.branch_length = 0;
+  CHECK(PredictedTokensPerSecond(s, true, 4, 8) > spec::PipelinedThroughput(branch_free, 4, 8));
+}
+
 TEST_CASE("no verdicts, no prediction", "[prediction]") {
   GenerationStats s;
   CHECK(PredictedTokensPerSecond(s, true, 4, 16) == 0.0);
