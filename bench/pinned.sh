@@ -28,4 +28,21 @@ fi
 source deploy/lib/local_topology.sh
 start_cloud
 echo "tandem: cloud on :$cloud_port (${pin1:-unpinned}), $bench on ${pin0:-any core}" >&2
-$pin0 "$build/bench/$bench" --cloud_port "$cloud_port" "$@"
+# The hypervisor's steal time (the 8th number of /proc/stat's cpu line, in
+# 1/100 s, summed over cores) around the run: on a shared VM it comes in
+# bursts that slow whichever configuration they land on by 30-50%
+# (docs/benchmarks.md, "The machine steals time in bursts").
+steal_ticks() { awk '/^cpu /{print $9; exit}' /proc/stat 2>/dev/null || echo 0; }
+steal_before=$(steal_ticks)
+start_s=$(date +%s)
+rc=0
+$pin0 "$build/bench/$bench" --cloud_port "$cloud_port" "$@" || rc=$?
+steal_after=$(steal_ticks)
+wall_s=$(($(date +%s) - start_s))
+cores=$(nproc)
+awk -v ticks=$((steal_after - steal_before)) -v wall="$wall_s" -v cores="$cores" 'BEGIN {
+  steal = ticks / 100; share = wall > 0 ? 100 * steal / (wall * cores) : 0
+  printf "tandem: hypervisor steal %.1f s over %d s on %d cores (%.1f%%)%s\n", steal, wall, cores,
+         share, (share > 3 && steal >= 1 ? ": the numbers above are suspect, run again" : "")
+}' >&2
+exit $rc
