@@ -35,6 +35,12 @@ double GenerationStats::mean_accepted_length() const {
   return rounds > 0 ? 1.0 + static_cast<double>(accepted_tokens) / rounds : 0.0;
 }
 
+double GenerationStats::branch_token_seconds() const {
+  return branch_draft_tokens > 0
+             ? absl::ToDoubleSeconds(branch_draft_time) / static_cast<double>(branch_draft_tokens)
+             : 0.0;
+}
+
 std::string GenerationStats::ToText() const {
   std::string out = absl::StrFormat(
       "--- tandem-edge (%s%s%s) ---\n"

@@ -125,6 +125,9 @@ struct GenerationStats {
   double acceptance_rate() const;  // accepted / drafted
   // Tokens committed per round: accepted drafts + the correction or bonus.
   double mean_accepted_length() const;
+  // Edge drafting time per branch token, seconds (branches cut short by a
+  // verdict included); 0 before any branch was sent.
+  double branch_token_seconds() const;
 
   std::string ToText() const;  // the human-readable block
   std::string ToJson() const;  // one JSON object

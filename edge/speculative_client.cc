@@ -475,9 +475,7 @@ bool SpeculativeClient::Branching() const {
 }
 
 double SpeculativeClient::BranchTokenMicros() const {
-  return stats_.branch_draft_tokens > 0
-             ? absl::ToDoubleMicroseconds(stats_.branch_draft_time) / stats_.branch_draft_tokens
-             : draft_us_ewma_;
+  return stats_.branch_draft_tokens > 0 ? stats_.branch_token_seconds() * 1e6 : draft_us_ewma_;
 }
 
 bool SpeculativeClient::CloudHasTimeForBranch(const PipelineState& state) const {

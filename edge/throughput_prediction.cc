@@ -18,8 +18,7 @@ spec::PipelineTimings MeasuredTimings(const GenerationStats& stats) {
   if (stats.branches_sent > 0 && stats.branch_draft_tokens > 0 && stats.main_path_rejections > 0) {
     t.branch_length = static_cast<int>(std::lround(static_cast<double>(stats.branch_draft_tokens) /
                                                    static_cast<double>(stats.branches_sent)));
-    t.t_branch_token = absl::ToDoubleSeconds(stats.branch_draft_time) /
-                       static_cast<double>(stats.branch_draft_tokens);
+    t.t_branch_token = stats.branch_token_seconds();
     t.branch_hit = static_cast<double>(stats.corrections_top_runner_up) /
                    static_cast<double>(stats.main_path_rejections);
   }
