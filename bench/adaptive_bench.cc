@@ -2,7 +2,9 @@
 // fixed chunk size, per link profile, in one run.
 //
 // For each profile (the linkem presets; drift, whose RTT and bandwidth change
-// every 300 ms; drift-uplink, whose uplink turns thin every other 3 s)
+// every 300 ms; drift-uplink, whose uplink turns thin every other 3 s;
+// drift-coverage, whose RTT rises and uplink all but closes every other 3 s;
+// or schedule=FILE, any tandem-linkem schedule)
 // and each configuration -- adaptive (gamma in [1, 8], D <= 64, correction
 // branches gated by the uplink queue) and fixed gamma in {1, 2, 3, 4, 6, 8}
 // with D in {2 gamma, 8 gamma} (the better D kept: "D tuned"), each with 3
@@ -17,7 +19,8 @@
 // held-out ratio (the fixed setting chosen on the other passes, scored on
 // each pass), free of the best-of-12 bias.
 //
-//   tandem-adaptive-bench [--profiles=lan,metro,wan,cellular,satellite,drift,drift-uplink]
+//   tandem-adaptive-bench [--profiles=lan,metro,wan,cellular,satellite,drift,drift-uplink,
+//                          drift-coverage,schedule=FILE]
 //   bench/pinned.sh tandem-adaptive-bench [flags]   (cloud and edge on their own cores)
 
 #include <algorithm>
@@ -30,9 +33,11 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "bench/bench_harness.h"
 #include "bench/linkem/link_model.h"
@@ -46,8 +51,10 @@ ABSL_FLAG(std::string, draft, "deploy/models/tandem-draft", "Draft model directo
 ABSL_FLAG(std::string, target, "deploy/models/tandem-target", "Target model directory.");
 ABSL_FLAG(std::vector<std::string>, profiles,
           std::vector<std::string>({"lan", "metro", "wan", "cellular", "satellite", "drift",
-                                    "drift-uplink"}),
-          "Link profiles: linkem presets, drift or drift-uplink.");
+                                    "drift-uplink", "drift-coverage"}),
+          "Link profiles: linkem presets (lan, metro, wan, cellular, satellite), the drifting "
+          "links drift, drift-uplink and drift-coverage, or schedule=FILE (a tandem-linkem "
+          "--schedule file, measured like the drifting links).");
 ABSL_FLAG(std::vector<std::string>, fixed_branches, std::vector<std::string>({"3", "0"}),
           "Correction branches (--branches) of the fixed settings: every fixed gamma and D runs "
           "with each; adaptive runs with the default (3, gated by the uplink queue).");
@@ -72,49 +79,93 @@ namespace {
 
 using tandem::edge::DecodingMode;
 
-// A link that alternates every 300 ms between a fast metro link (RTT 10 ms,
-// 50 Mbit/s) and a slow, far one (RTT 240 ms, 400 kbit/s), for 10 minutes:
-// each generation crosses several changes, which the controller must track.
-// (Both phases happen to want the same fixed setting, docs/benchmarks.md.)
-std::string DriftSchedule() {
-  std::string text = "# drifting link: metro <-> slow long-haul every 300 ms\n";
-  for (int t = 0; t < 600000; t += 600) {
-    absl::StrAppend(&text, t, " delay_ms=5 jitter_ms=1 rate_kbps=50000 loss=0\n");
-    absl::StrAppend(&text, t + 300, " delay_ms=120 jitter_ms=5 rate_kbps=400 loss=0.2%\n");
+// A schedule that alternates every `half_period_ms` between two lines of
+// settings, for 10 minutes: `first` (which must name every field that
+// `second` changes) from 0, `second` from `half_period_ms`, and so on.
+std::string AlternatingSchedule(absl::string_view title, int half_period_ms,
+                                absl::string_view first, absl::string_view second) {
+  std::string text = absl::StrCat("# ", title, "\n");
+  for (int t = 0; t < 600000; t += 2 * half_period_ms) {
+    absl::StrAppend(&text, t, " ", first, "\n", t + half_period_ms, " ", second, "\n");
   }
   return text;
+}
+
+// A link that alternates every 300 ms between a fast metro link (RTT 10 ms,
+// 50 Mbit/s) and a slow, far one (RTT 240 ms, 400 kbit/s): each generation
+// crosses several changes, which the controller must track. (Both phases
+// happen to want the same fixed setting, docs/benchmarks.md.)
+std::string DriftSchedule() {
+  return AlternatingSchedule("drifting link: metro <-> slow long-haul every 300 ms", 300,
+                             "delay_ms=5 jitter_ms=1 rate_kbps=50000 loss=0",
+                             "delay_ms=120 jitter_ms=5 rate_kbps=400 loss=0.2%");
 }
 
 // An LTE phone in a cell whose uplink comes and goes: every 3 s it alternates
 // between a good grant (RTT 80 ms, 5 ms jitter, 8 Mbit/s up, 25 Mbit/s
 // down) and a congested cell (the same path with 32 kbit/s up and a 16 KiB
-// uplink buffer), for 10 minutes. The two phases want opposite branch
-// settings: correction branches gain 20-40% on the good link and lose as
-// much where they queue ahead of the main path's chunks on the thin uplink.
+// uplink buffer). The two phases want opposite branch settings: correction
+// branches gain 20-40% on the good link and lose as much where they queue
+// ahead of the main path's chunks on the thin uplink.
 std::string DriftUplinkSchedule() {
-  std::string text = "# drifting uplink: LTE good grant <-> congested cell every 3 s\n";
-  for (int t = 0; t < 600000; t += 6000) {
-    absl::StrAppend(&text, t,
-                    " delay_ms=40 jitter_ms=5 up.rate_kbps=8000 up.queue_kb=256"
-                    " down.rate_kbps=25000 down.queue_kb=512 loss=0\n");
-    absl::StrAppend(&text, t + 3000, " up.rate_kbps=32 up.queue_kb=16\n");
-  }
-  return text;
+  return AlternatingSchedule("drifting uplink: LTE good grant <-> congested cell every 3 s", 3000,
+                             "delay_ms=40 jitter_ms=5 up.rate_kbps=8000 up.queue_kb=256 "
+                             "down.rate_kbps=25000 down.queue_kb=512 loss=0",
+                             "up.rate_kbps=32 up.queue_kb=16");
+}
+
+// A phone far from the data centre that moves in and out of good coverage:
+// every 3 s it alternates between a good LTE grant (RTT 160 ms, 5 ms
+// jitter, 8 Mbit/s up, 25 Mbit/s down) and the edge of the cell (RTT 240
+// ms, 8 kbit/s up with an 8 KiB buffer). Both the round trip and the uplink
+// change, and the two phases want opposite settings: held steady
+// (docs/benchmarks.md), correction branches gain ~27% in the good phase and
+// cost 35-50% at the cell edge, where every branch's bytes queue ahead of
+// the main path's chunks.
+std::string DriftCoverageSchedule() {
+  return AlternatingSchedule("drifting coverage: good LTE grant <-> cell edge every 3 s", 3000,
+                             "delay_ms=80 jitter_ms=5 up.rate_kbps=8000 up.queue_kb=256 "
+                             "down.rate_kbps=25000 down.queue_kb=512 loss=0",
+                             "delay_ms=120 up.rate_kbps=8 up.queue_kb=8");
+}
+
+// The schedule of a built-in drifting link, by name; empty for any other
+// profile.
+std::string BuiltInSchedule(const std::string& profile) {
+  if (profile == "drift") return DriftSchedule();
+  if (profile == "drift-uplink") return DriftUplinkSchedule();
+  if (profile == "drift-coverage") return DriftCoverageSchedule();
+  return "";
+}
+
+// A profile named "schedule=PATH": the tandem-linkem schedule file at PATH
+// (bench/linkem/profile_schedule.h), measured like the built-in drifting
+// links. A one-line file holds a link steady: one phase of a drifting link
+// on its own.
+constexpr absl::string_view kScheduleProfilePrefix = "schedule=";
+
+// A drifting link (built in or a schedule file) is measured over a stretch
+// of time, a preset over a number of prompts (Measure()).
+bool Drifting(const std::string& profile) {
+  return !BuiltInSchedule(profile).empty() || absl::StartsWith(profile, kScheduleProfilePrefix);
 }
 
 absl::StatusOr<tandem::linkem::LinkModel> Link(const std::string& profile) {
-  if (profile != "drift" && profile != "drift-uplink") {
-    tandem::linkem::LinkModelSpec spec;
-    spec.preset = profile;
-    return tandem::linkem::BuildLinkModel(spec);
+  if (const std::string text = BuiltInSchedule(profile); !text.empty()) {
+    tandem::linkem::LinkModel link;
+    auto schedule =
+        tandem::linkem::ProfileSchedule::Parse(text, tandem::linkem::LinkProfile{}, profile);
+    if (!schedule.ok()) return schedule.status();
+    link.schedule = *schedule;
+    return link;
   }
-  tandem::linkem::LinkModel link;
-  auto schedule = tandem::linkem::ProfileSchedule::Parse(
-      profile == "drift" ? DriftSchedule() : DriftUplinkSchedule(), tandem::linkem::LinkProfile{},
-      profile);
-  if (!schedule.ok()) return schedule.status();
-  link.schedule = *schedule;
-  return link;
+  tandem::linkem::LinkModelSpec spec;
+  if (absl::StartsWith(profile, kScheduleProfilePrefix)) {
+    spec.schedule_path = profile.substr(kScheduleProfilePrefix.size());
+  } else {
+    spec.preset = profile;
+  }
+  return tandem::linkem::BuildLinkModel(spec);
 }
 
 struct Config {
@@ -124,10 +175,6 @@ struct Config {
   int draft_ahead;
   int branches = 3;
 };
-
-bool Drifting(const std::string& profile) {
-  return profile == "drift" || profile == "drift-uplink";
-}
 
 // Tokens per second over the generations. A preset: after the first token,
 // --prompts generations, each through a fresh relay. A drifting profile:
@@ -206,6 +253,16 @@ int main(int argc, char** argv) {
   tandem::base::ArgvStorage args(tandem::base::NormalizeFlagSpelling(argc, argv));
   absl::ParseCommandLine(args.argc(), args.argv());
   tandem::model::SetComputeThreads(1);
+  // A misspelt preset or a bad schedule file fails now, not after the
+  // models loaded and the profiles before it were measured.
+  for (const std::string& profile : absl::GetFlag(FLAGS_profiles)) {
+    if (auto link = Link(profile); !link.ok()) {
+      std::cerr << "error: --profiles: " << profile << ": " << link.status().message()
+                << " (a profile is a linkem preset, drift, drift-uplink, drift-coverage or "
+                   "schedule=FILE)\n";
+      return 2;
+    }
+  }
   tandem::cloud::CloudConfig cloud_config;
   cloud_config.compute_threads = 1;
   auto harness = tandem::bench::BenchHarness::StartOrAttach(
@@ -318,6 +375,15 @@ int main(int argc, char** argv) {
       csv << absl::StrFormat("%s,%s,adaptive,0,0,3,%.2f\n", absl::GetFlag(FLAGS_git_sha), profile,
                              adaptive);
     }
+    // Every configuration's tokens/s per pass, in pass order: a median hides
+    // whether one pass or all of them were slow.
+    nlohmann::json passes_json = nlohmann::json::object();
+    for (size_t i = 0; i < configs.size(); ++i) {
+      const Config& c = configs[i];
+      passes_json[c.adaptive ? std::string("adaptive")
+                             : absl::StrCat("g", c.gamma, " D", c.draft_ahead, " b", c.branches)] =
+          samples[i];
+    }
     const nlohmann::json row = {{"bench", "adaptive"},
                                 {"git_sha", absl::GetFlag(FLAGS_git_sha)},
                                 {"profile", profile},
@@ -329,7 +395,8 @@ int main(int argc, char** argv) {
                                 {"temperature", absl::GetFlag(FLAGS_temperature)},
                                 {"prompts", absl::GetFlag(FLAGS_prompts)},
                                 {"max_tokens", absl::GetFlag(FLAGS_max_tokens)},
-                                {"repeats", absl::GetFlag(FLAGS_repeats)}};
+                                {"repeats", absl::GetFlag(FLAGS_repeats)},
+                                {"tokens_per_s_per_pass", passes_json}};
     std::cerr << row.dump() << "\n";
   }
   return 0;
