@@ -144,36 +144,48 @@ std::string BuiltInSchedule(const std::string& profile) {
 // on its own.
 constexpr absl::string_view kScheduleProfilePrefix = "schedule=";
 
-// A drifting link (built in or a schedule file) is measured over a stretch
-// of time, a preset over a number of prompts (Measure()).
-bool Drifting(const std::string& profile) {
-  return !BuiltInSchedule(profile).empty() || absl::StartsWith(profile, kScheduleProfilePrefix);
-}
+// A --profiles entry resolved once: the link every relay for it emulates,
+// and how it is measured -- a drifting link (built in or a schedule file)
+// over a stretch of time, a preset over a number of prompts (Measure()).
+struct Profile {
+  std::string name;
+  tandem::linkem::LinkModel link;
+  bool drifting = false;
+};
 
-absl::StatusOr<tandem::linkem::LinkModel> Link(const std::string& profile) {
-  if (const std::string text = BuiltInSchedule(profile); !text.empty()) {
-    tandem::linkem::LinkModel link;
+absl::StatusOr<Profile> ResolveProfile(const std::string& name) {
+  Profile profile;
+  profile.name = name;
+  if (const std::string text = BuiltInSchedule(name); !text.empty()) {
     auto schedule =
-        tandem::linkem::ProfileSchedule::Parse(text, tandem::linkem::LinkProfile{}, profile);
+        tandem::linkem::ProfileSchedule::Parse(text, tandem::linkem::LinkProfile{}, name);
     if (!schedule.ok()) return schedule.status();
-    link.schedule = *schedule;
-    return link;
+    profile.link.schedule = *schedule;
+    profile.drifting = true;
+    return profile;
   }
   tandem::linkem::LinkModelSpec spec;
-  if (absl::StartsWith(profile, kScheduleProfilePrefix)) {
-    spec.schedule_path = profile.substr(kScheduleProfilePrefix.size());
+  if (absl::StartsWith(name, kScheduleProfilePrefix)) {
+    spec.schedule_path = name.substr(kScheduleProfilePrefix.size());
+    profile.drifting = true;
   } else {
-    spec.preset = profile;
+    spec.preset = name;
   }
-  return tandem::linkem::BuildLinkModel(spec);
+  auto link = tandem::linkem::BuildLinkModel(spec);
+  if (!link.ok()) return link.status();
+  profile.link = *std::move(link);
+  return profile;
 }
 
 struct Config {
-  std::string name;
   bool adaptive;
   int gamma;
   int draft_ahead;
   int branches = 3;
+  // "adaptive", or the fixed setting as the report names it ("g4 D32 b3").
+  std::string Label() const {
+    return adaptive ? "adaptive" : absl::StrCat("g", gamma, " D", draft_ahead, " b", branches);
+  }
 };
 
 // Tokens per second over the generations. A preset: after the first token,
@@ -193,27 +205,25 @@ struct Config {
 // sat at the same indices in every run, and which configuration's messages
 // happened to miss them was a fixed luck that no number of passes averaged
 // out (docs/benchmarks.md, "The bench draws a new link per pass").
-absl::StatusOr<double> Measure(const tandem::bench::BenchHarness& harness,
-                               const std::string& profile, const Config& config, int pass) {
+absl::StatusOr<double> Measure(const tandem::bench::BenchHarness& harness, const Profile& profile,
+                               const Config& config, int pass) {
   absl::Duration time;
   int64_t tokens = 0;
   tandem::edge::LinkMemory link_memory;
   std::unique_ptr<tandem::linkem::Relay> relay;
   const absl::Time start = absl::Now();
   for (int p = 0;; ++p) {
-    if (Drifting(profile) ? absl::Now() - start >= absl::GetFlag(FLAGS_drift_window)
-                          : p >= absl::GetFlag(FLAGS_prompts)) {
+    if (profile.drifting ? absl::Now() - start >= absl::GetFlag(FLAGS_drift_window)
+                         : p >= absl::GetFlag(FLAGS_prompts)) {
       break;
     }
-    if (relay == nullptr || !Drifting(profile)) {
+    if (relay == nullptr || !profile.drifting) {
       if (relay != nullptr) relay->Shutdown();
-      auto link = Link(profile);
-      if (!link.ok()) return link.status();
       tandem::linkem::RelayOptions relay_options;
       relay_options.connection.upstream_address = absl::StrCat("127.0.0.1:", harness.cloud_port());
       relay_options.connection.seed =
           1 + static_cast<uint64_t>(pass) * 1000 + static_cast<uint64_t>(p);
-      auto created = tandem::linkem::Relay::Create(relay_options, *link);
+      auto created = tandem::linkem::Relay::Create(relay_options, profile.link);
       if (!created.ok()) return created.status();
       relay = std::move(*created);
       relay->Start();
@@ -232,7 +242,7 @@ absl::StatusOr<double> Measure(const tandem::bench::BenchHarness& harness,
         relay->port(), options,
         tandem::bench::BenchPrompts()[p % tandem::bench::BenchPrompts().size()], &link_memory);
     if (!stats.ok()) return stats.status();
-    if (Drifting(profile)) {
+    if (profile.drifting) {
       tokens += stats->generated_tokens;
     } else {
       time += stats->total_time - stats->time_to_first_token;
@@ -243,7 +253,7 @@ absl::StatusOr<double> Measure(const tandem::bench::BenchHarness& harness,
   // A drifting link: every token over the whole stretch, first tokens and
   // the time to them included, since which phase a generation's first round
   // trip falls in differs between configurations.
-  if (Drifting(profile)) time = absl::Now() - start;
+  if (profile.drifting) time = absl::Now() - start;
   return tokens / absl::ToDoubleSeconds(time);
 }
 
@@ -255,13 +265,16 @@ int main(int argc, char** argv) {
   tandem::model::SetComputeThreads(1);
   // A misspelt preset or a bad schedule file fails now, not after the
   // models loaded and the profiles before it were measured.
-  for (const std::string& profile : absl::GetFlag(FLAGS_profiles)) {
-    if (auto link = Link(profile); !link.ok()) {
-      std::cerr << "error: --profiles: " << profile << ": " << link.status().message()
+  std::vector<Profile> profiles;
+  for (const std::string& name : absl::GetFlag(FLAGS_profiles)) {
+    auto profile = ResolveProfile(name);
+    if (!profile.ok()) {
+      std::cerr << "error: --profiles: " << name << ": " << profile.status().message()
                 << " (a profile is a linkem preset, drift, drift-uplink, drift-coverage or "
                    "schedule=FILE)\n";
       return 2;
     }
+    profiles.push_back(*std::move(profile));
   }
   tandem::cloud::CloudConfig cloud_config;
   cloud_config.compute_threads = 1;
@@ -284,21 +297,21 @@ int main(int argc, char** argv) {
   }
   std::ofstream csv;
   if (!absl::GetFlag(FLAGS_csv).empty()) csv.open(absl::GetFlag(FLAGS_csv), std::ios::app);
-  for (const std::string& profile : absl::GetFlag(FLAGS_profiles)) {
+  for (const Profile& profile : profiles) {
     auto run = [&](const Config& c, int pass) -> double {
       auto rate = Measure(**harness, profile, c, pass);
       if (!rate.ok()) {
-        std::cerr << "error: " << profile << " " << c.name << ": " << rate.status().message()
-                  << "\n";
+        std::cerr << "error: " << profile.name << " " << c.Label() << ": "
+                  << rate.status().message() << "\n";
         std::exit(1);
       }
       return *rate;
     };
-    std::vector<Config> configs = {{"adaptive", true, 8, 64}};
+    std::vector<Config> configs = {{true, 8, 64}};
     for (int branches : fixed_branches) {
       for (int gamma : {1, 2, 3, 4, 6, 8}) {
         for (int d : {2 * gamma, 8 * gamma}) {
-          configs.push_back({"fixed", false, gamma, d, branches});
+          configs.push_back({false, gamma, d, branches});
         }
       }
     }
@@ -334,11 +347,11 @@ int main(int argc, char** argv) {
       absl::StrAppend(&line, absl::StrFormat(" g%d:%.1f(D%d)", gamma, best_d_rate, best_d));
       if (best_d_rate > best_fixed) {
         best_fixed = best_d_rate;
-        best_name = absl::StrCat("g", gamma, " D", best_d, " b", branches);
+        best_name = configs[far ? i + 1 : i].Label();
       }
       if (csv.is_open()) {
-        csv << absl::StrFormat("%s,%s,fixed,%d,%d,%d,%.2f\n", absl::GetFlag(FLAGS_git_sha), profile,
-                               gamma, best_d, branches, best_d_rate);
+        csv << absl::StrFormat("%s,%s,fixed,%d,%d,%d,%.2f\n", absl::GetFlag(FLAGS_git_sha),
+                               profile.name, gamma, best_d, branches, best_d_rate);
       }
     }
     // The best fixed setting in hindsight is the largest of 12 noisy
@@ -368,25 +381,20 @@ int main(int argc, char** argv) {
     std::cout << absl::StrFormat(
         "%-10s adaptive %7.1f tok/s | best fixed %7.1f (%s) | adaptive/best = %.3f | held out "
         "%.3f |%s\n",
-        profile, adaptive, best_fixed, best_name, best_fixed > 0 ? adaptive / best_fixed : 0.0,
+        profile.name, adaptive, best_fixed, best_name, best_fixed > 0 ? adaptive / best_fixed : 0.0,
         held_out_ratio, line);
     std::cout.flush();
     if (csv.is_open()) {
-      csv << absl::StrFormat("%s,%s,adaptive,0,0,3,%.2f\n", absl::GetFlag(FLAGS_git_sha), profile,
-                             adaptive);
+      csv << absl::StrFormat("%s,%s,adaptive,0,0,3,%.2f\n", absl::GetFlag(FLAGS_git_sha),
+                             profile.name, adaptive);
     }
     // Every configuration's tokens/s per pass, in pass order: a median hides
     // whether one pass or all of them were slow.
     nlohmann::json passes_json = nlohmann::json::object();
-    for (size_t i = 0; i < configs.size(); ++i) {
-      const Config& c = configs[i];
-      passes_json[c.adaptive ? std::string("adaptive")
-                             : absl::StrCat("g", c.gamma, " D", c.draft_ahead, " b", c.branches)] =
-          samples[i];
-    }
+    for (size_t i = 0; i < configs.size(); ++i) passes_json[configs[i].Label()] = samples[i];
     const nlohmann::json row = {{"bench", "adaptive"},
                                 {"git_sha", absl::GetFlag(FLAGS_git_sha)},
-                                {"profile", profile},
+                                {"profile", profile.name},
                                 {"adaptive_tokens_per_s", adaptive},
                                 {"best_fixed_tokens_per_s", best_fixed},
                                 {"best_fixed", best_name},
