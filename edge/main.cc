@@ -103,6 +103,9 @@ ABSL_FLAG(int64_t, zstd_min_bytes, 64, "Payloads smaller than this are never com
 ABSL_FLAG(std::string, emulate_forward, "",
           "Benchmarks: pad each draft forward over n tokens to FIXED + n * PER_TOKEN, e.g. "
           "10ms, to stand for a larger draft on a slower device (default: off).");
+ABSL_FLAG(std::string, trace_file, "",
+          "Pipelined: write one JSON line per verdict here (the controller's setting, its "
+          "estimates, the uplink's state; docs/operations.md).");
 ABSL_FLAG(absl::Duration, connect_timeout, absl::Seconds(10), "How long to wait for the cloud.");
 
 namespace {
@@ -298,6 +301,27 @@ int Fail(const absl::Status& status, int code) {
 int RunCloudGenerate() {
   auto options = SpeculativeOptionsFromFlags();
   if (!options.ok()) return Fail(options.status(), 2);
+  // The trace file is opened first, so that a bad path fails before the
+  // model loads; lines are flushed as written (a trace is read
+  // to see what happened, also when the generation fails).
+  std::ofstream trace;
+  if (const std::string path = absl::GetFlag(FLAGS_trace_file); !path.empty()) {
+    if (options->decoding != tandem::edge::DecodingMode::kPipelined) {
+      return Fail(absl::InvalidArgumentError(
+                      "--trace-file records the pipelined decoding's verdicts: drop it, or "
+                      "use --decoding=pipelined"),
+                  2);
+    }
+    trace.open(path, std::ios::out | std::ios::trunc);
+    if (!trace) {
+      return Fail(absl::InvalidArgumentError(absl::StrCat("--trace-file: cannot open ", path,
+                                                          " for writing; pass a writable path")),
+                  2);
+    }
+    options->on_verdict = [&trace](const tandem::edge::VerdictTraceRecord& record) {
+      trace << record.ToJsonLine() << std::endl;
+    };
+  }
   auto prompt = ReadPrompt();
   if (!prompt.ok()) return Fail(prompt.status(), 2);
   const std::string model_dir = absl::GetFlag(FLAGS_model);
@@ -347,6 +371,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (absl::GetFlag(FLAGS_local) || absl::GetFlag(FLAGS_decoding) == "edge") {
+    if (!absl::GetFlag(FLAGS_trace_file).empty()) {
+      std::cerr << "error: --trace-file records the verdicts of decoding against a cloud; drop "
+                   "it with --local\n";
+      return 2;
+    }
     return RunLocalGenerate();
   }
   if (absl::GetFlag(FLAGS_cloud).empty()) {

@@ -732,6 +732,35 @@ void SpeculativeClient::ApplyControllerDecision(PipelineState& state) {
   state.set_options(adjusted);
 }
 
+void SpeculativeClient::TraceVerdict(const PipelineState& state,
+                                     const PipelineState::Outcome& outcome,
+                                     const wire::ChunkVerdict& verdict) const {
+  const absl::Time now = absl::Now();
+  VerdictTraceRecord record;
+  record.unix_us = absl::ToUnixMicros(now);
+  record.since_start_ms = absl::ToDoubleMilliseconds(now - start_);
+  record.branch = outcome.branch;
+  record.committed = static_cast<int>(outcome.committed.size());
+  record.rejected = outcome.rejected.has_value();
+  record.gamma = state.options().chunk_tokens;
+  record.draft_ahead = state.options().draft_ahead;
+  record.rtt_ms = absl::ToDoubleMilliseconds(last_rtt_);
+  record.verify_ms = static_cast<double>(verdict.verify_us) * 1e-3;
+  record.uplink_queueing_ms = static_cast<double>(uplink_queue_.last_queueing_us()) * 1e-3;
+  record.uplink_capacity_kbps = uplink_queue_.capacity_bytes_per_s() * 8e-3;
+  record.uplink_bottleneck_kbps = uplink_queue_.bottleneck_bytes_per_s() * 8e-3;
+  if (controller_) {
+    const spec::ChannelEstimates& e = controller_->estimates();
+    record.est_alpha = e.alpha;
+    record.est_rtt_ms = e.rtt * 1e3;
+    record.est_t_draft_ms = e.t_draft * 1e3;
+    record.est_t_verify_ms = e.t_verify(record.gamma) * 1e3;
+  }
+  record.branches_sent = stats_.branches_sent;
+  record.branches_held = stats_.branches_held;
+  options_.on_verdict(record);
+}
+
 absl::Status SpeculativeClient::ApplyPipelined(const v1::CloudMessage& received,
                                                PipelineState& state) {
   const absl::Time apply_start = absl::Now();
@@ -779,6 +808,7 @@ absl::Status SpeculativeClient::ApplyPipelined(const v1::CloudMessage& received,
     // move slowly and a decision costs ~0.05 ms of edge time.
     if (stats_.rounds <= 8 || stats_.rounds % 4 == 0) ApplyControllerDecision(state);
   }
+  if (options_.on_verdict) TraceVerdict(state, outcome, verdict);
   stats_.accepted_tokens += static_cast<int64_t>(outcome.committed.size());
   for (int32_t token : outcome.committed) {
     if (!Commit(token)) return absl::OkStatus();

@@ -26,6 +26,7 @@
 #include "edge/pipeline_state.h"
 #include "edge/uplink_queue.h"
 #include "edge/verdict_receiver.h"
+#include "edge/verdict_trace.h"
 #include "edge/verifier_transport.h"
 #include "proto/tandem/v1/tandem.pb.h"
 
@@ -101,6 +102,10 @@ struct SpeculativeOptions {
   int top_k_return = 16;        // topk mode: K
   int sparse_top_k = 8;         // sparse-draft mode: support of q^
   wire::CompressionPolicy compression;
+  // Pipelined: called with a record of every verdict applied (stale ones
+  // excepted), on the generation's thread (tandem-edge --trace-file). Unset:
+  // no record is made.
+  VerdictTraceSink on_verdict;
 
   absl::Status Validate() const;
 };
@@ -136,6 +141,9 @@ class SpeculativeClient {
   absl::Status RunPipelined();
   // Applies one verdict in pipelined mode (commits, resolves a rejection).
   absl::Status ApplyPipelined(const tandem::v1::CloudMessage& message, PipelineState& state);
+  // Hands options_.on_verdict the record of a verdict just applied.
+  void TraceVerdict(const PipelineState& state, const PipelineState::Outcome& outcome,
+                    const wire::ChunkVerdict& verdict) const;
   // Whether correction branches apply: options and mode.
   bool Branching() const;
   // In time the edge would spend waiting: drafts and sends the next

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "bench/linkem/link_model.h"
 #include "bench/linkem/relay.h"
@@ -179,6 +180,80 @@ TEST_CASE(
   // The controller went on from the first generation's estimates: its
   // verdict count carried over rather than restarting from the priors.
   CHECK(memory.controller->estimates().verdicts > verdicts_after_first);
+  relay->Shutdown();
+}
+
+TEST_CASE("The verdict trace has one record per verdict, consistent with the stats",
+          "[e2e][integration][linkem]") {
+  const testing::BundledPair pair;
+  auto cloud = testing::StartCloud(testing::TargetDir());
+  // 5 ms each way without jitter: every round trip is at least 10 ms.
+  auto relay = StartRelay("delay_ms=5 rate_kbps=20000", *cloud);
+  const std::string prompt = "def ";
+  const std::vector<int32_t> reference =
+      testing::TargetGreedy(*pair.target, *pair.tokenizer, prompt, 48);
+
+  for (const bool adaptive : {true, false}) {
+    INFO("adaptive " << adaptive);
+    edge::SpeculativeOptions options;
+    options.verification = v1::VERIFICATION_MODE_SPARSE_DRAFT;  // greedy: branches apply
+    options.max_tokens = 48;
+    options.adaptive = adaptive;
+    options.draft_min = 2;
+    options.draft_max = 6;
+    options.draft_ahead = 24;
+    std::vector<edge::VerdictTraceRecord> records;
+    options.on_verdict = [&records](const edge::VerdictTraceRecord& record) {
+      records.push_back(record);
+    };
+    edge::GenerationStats stats;
+    auto ids = testing::RunEdge(pair.draft.get(), *pair.tokenizer,
+                                absl::StrCat("127.0.0.1:", relay->port()), options, prompt, &stats);
+    INFO(ids.status().message());
+    REQUIRE(ids.ok());
+    CHECK(*ids == reference);
+
+    // Every verdict that counted (stale ones do not) has its record, and
+    // together they account for every accepted token.
+    REQUIRE(static_cast<int64_t>(records.size()) == stats.rounds);
+    int64_t committed = 0, branch_records = 0, rejections = 0;
+    for (size_t i = 0; i < records.size(); ++i) {
+      const edge::VerdictTraceRecord& record = records[i];
+      INFO("record " << i << ": " << record.ToJsonLine());
+      committed += record.committed;
+      branch_records += record.branch ? 1 : 0;
+      rejections += record.rejected ? 1 : 0;
+      if (i > 0) {
+        CHECK(record.unix_us >= records[i - 1].unix_us);
+        CHECK(record.since_start_ms >= records[i - 1].since_start_ms);
+        CHECK(record.branches_sent >= records[i - 1].branches_sent);
+      }
+      CHECK(record.gamma >= options.draft_min);
+      CHECK(record.gamma <= options.draft_max);
+      CHECK(record.draft_ahead >= record.gamma);
+      CHECK(record.draft_ahead <= options.draft_ahead);
+      CHECK(record.rtt_ms >= 9.5);  // the link's delay is a floor
+      CHECK(record.verify_ms > 0);
+      // Only the controller estimates; a fixed setting has none.
+      CHECK((record.est_alpha > 0) == adaptive);
+      CHECK((record.est_rtt_ms >= 9.5) == adaptive);
+      CHECK((record.est_t_verify_ms > 0) == adaptive);
+    }
+    CHECK(committed == stats.accepted_tokens);
+    // The last verdict may end the generation before its rejection is
+    // counted, and a taken branch's verdict may come after the last token.
+    CHECK(rejections >= stats.rejections);
+    CHECK(rejections <= stats.rejections + 1);
+    CHECK(branch_records <= stats.branches_taken);
+    CHECK(records.back().branches_sent == stats.branches_sent);
+    CHECK(records.back().uplink_capacity_kbps > 0);  // two verdicts measured the uplink
+    if (!adaptive) {
+      for (const edge::VerdictTraceRecord& record : records) {
+        CHECK(record.gamma == options.draft_max);
+        CHECK(record.draft_ahead == options.draft_ahead);
+      }
+    }
+  }
   relay->Shutdown();
 }
 
