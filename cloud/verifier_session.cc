@@ -1,6 +1,7 @@
 #include "cloud/verifier_session.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -228,7 +229,8 @@ absl::Status VerifierSession::HandleDraft(const v1::Draft& draft, const Emit& em
                                            ": a chunk was lost or reordered; reopen the session"));
   }
   last_seq_ = draft.seq();
-  if (draft.epoch() < epoch_) return absl::OkStatus();  // stale: drafted past a rejection
+  if (draft.epoch() < epoch_)
+    return DropWithReceipt(draft, received_at);  // drafted past a rejection
   if (draft.branch()) {
     if (decoding_ != v1::DECODING_MODE_PIPELINED) {
       return absl::InvalidArgumentError(
@@ -240,7 +242,7 @@ absl::Status VerifierSession::HandleDraft(const v1::Draft& draft, const Emit& em
     const bool applies = draft.epoch() == epoch_ && expected_prefix_.has_value() &&
                          rejected_seq_.has_value() && draft.parent_seq() == *rejected_seq_ &&
                          draft.base_position() == tokens_.size();
-    if (!applies) return absl::OkStatus();
+    if (!applies) return DropWithReceipt(draft, received_at);
   } else if (draft.epoch() > epoch_) {
     return absl::AbortedError(
         absl::StrCat("chunk epoch ", draft.epoch(), " is ahead of the cloud's epoch ", epoch_));
@@ -260,7 +262,7 @@ absl::Status VerifierSession::HandleDraft(const v1::Draft& draft, const Emit& em
                                            " tokens"));
   }
   if (chunk.branch && chunk.tokens[0] != *expected_prefix_) {
-    return absl::OkStatus();  // a branch for another correction: does not apply
+    return DropWithReceipt(draft, received_at);  // a branch for another correction
   }
   if (expected_prefix_ && (chunk.n_prefix == 0 || chunk.tokens[0] != *expected_prefix_)) {
     return absl::InvalidArgumentError(absl::StrCat("the chunk must start with the committed token ",
@@ -302,8 +304,19 @@ absl::Status VerifierSession::HandleDraft(const v1::Draft& draft, const Emit& em
     verdict.cloud_idle_us =
         std::max<int64_t>(0, absl::ToInt64Microseconds(start - *last_verdict_at_));
   }
+  verdict.receipts = std::move(pending_receipts_);
+  pending_receipts_.clear();
   last_verdict_at_ = absl::Now();
   Send(verdict, emit);
+  return absl::OkStatus();
+}
+
+absl::Status VerifierSession::DropWithReceipt(const v1::Draft& draft, absl::Time received_at) {
+  if (pending_receipts_.size() >= wire::kMaxReceipts) {
+    pending_receipts_.erase(pending_receipts_.begin());
+  }
+  pending_receipts_.push_back(
+      {draft.sent_at_us(), absl::ToUnixMicros(received_at), uplink_bytes_received_});
   return absl::OkStatus();
 }
 

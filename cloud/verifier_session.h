@@ -99,6 +99,9 @@ class VerifierSession {
                                               uint32_t first_draw, uint32_t count) const;
   int32_t SampleTarget(int64_t position, const std::vector<float>& p) const;
   bool Send(const wire::ChunkVerdict& verdict, const Emit& emit) const;
+  // Drops a Draft without a verdict (stale, or a branch that does not
+  // apply), keeping its delivery for the next verdict's receipts.
+  absl::Status DropWithReceipt(const tandem::v1::Draft& draft, absl::Time received_at);
 
   const uint64_t session_id_;
   const model::LlamaModel& target_;
@@ -138,6 +141,10 @@ class VerifierSession {
   std::optional<absl::Time> last_verdict_at_;
   // Framed bytes of every message handled so far (Verdict.uplink_bytes_received).
   int64_t uplink_bytes_received_ = 0;
+  // Deliveries of the Drafts dropped since the last verdict was sent, in
+  // arrival order: the next verdict's receipts (the newest
+  // wire::kMaxReceipts).
+  std::vector<wire::Receipt> pending_receipts_;
 };
 
 }  // namespace tandem::cloud

@@ -156,9 +156,22 @@ absl::StatusOr<wire::ChunkVerdict> SpeculativeClient::DecodeVerdictMessage(
           static_cast<size_t>(std::max(options_.residual_candidates, options_.top_k_return)) * 8));
   if (verdict.received_at_us > 0) {
     uplink_rate_.Observe(verdict.uplink_bytes_received, verdict.received_at_us);
+    // Every delivery the verdict reports -- its chunk's and the receipts of
+    // the messages the cloud dropped since its last verdict -- in arrival
+    // order. (The uplink model skips what it already knows: a chunk that
+    // arrived before the last verdict's receipts.)
+    std::vector<wire::Receipt> deliveries = verdict.receipts;
     if (verdict.echo_sent_at_us > 0) {
-      uplink_queue_.OnDelivered(verdict.echo_sent_at_us, verdict.received_at_us,
-                                verdict.uplink_bytes_received);
+      deliveries.push_back(
+          {verdict.echo_sent_at_us, verdict.received_at_us, verdict.uplink_bytes_received});
+    }
+    std::stable_sort(deliveries.begin(), deliveries.end(),
+                     [](const wire::Receipt& a, const wire::Receipt& b) {
+                       return a.received_at_us < b.received_at_us;
+                     });
+    for (const wire::Receipt& delivery : deliveries) {
+      uplink_queue_.OnDelivered(delivery.echo_sent_at_us, delivery.received_at_us,
+                                delivery.uplink_bytes_received);
     }
   }
   last_rtt_ = absl::ZeroDuration();
@@ -746,7 +759,9 @@ void SpeculativeClient::TraceVerdict(const PipelineState& state,
   record.draft_ahead = state.options().draft_ahead;
   record.rtt_ms = absl::ToDoubleMilliseconds(last_rtt_);
   record.verify_ms = static_cast<double>(verdict.verify_us) * 1e-3;
-  record.uplink_queueing_ms = static_cast<double>(uplink_queue_.last_queueing_us()) * 1e-3;
+  record.uplink_queueing_ms = static_cast<double>(uplink_queue_.QueueingUs(
+                                  verdict.echo_sent_at_us, verdict.received_at_us)) *
+                              1e-3;
   record.uplink_capacity_kbps = uplink_queue_.capacity_bytes_per_s() * 8e-3;
   record.uplink_bottleneck_kbps = uplink_queue_.bottleneck_bytes_per_s() * 8e-3;
   if (controller_) {
@@ -798,8 +813,10 @@ absl::Status SpeculativeClient::ApplyPipelined(const v1::CloudMessage& received,
     const double bottleneck = uplink_queue_.bottleneck_bytes_per_s();
     controller_->ObserveUplinkBottleneck(bottleneck);
     if (last_rtt_ > absl::ZeroDuration()) {
-      const absl::Duration queueing = bottleneck > 0
-                                          ? absl::Microseconds(uplink_queue_.last_queueing_us())
+      // This chunk's own queueing (the latest delivery may be a receipt's).
+      const absl::Duration queueing = bottleneck > 0 && verdict.received_at_us > 0
+                                          ? absl::Microseconds(uplink_queue_.QueueingUs(
+                                                verdict.echo_sent_at_us, verdict.received_at_us))
                                           : absl::ZeroDuration();
       controller_->ObserveRtt(
           absl::ToDoubleSeconds(std::max(last_rtt_ - queueing, absl::ZeroDuration())));

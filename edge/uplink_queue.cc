@@ -20,9 +20,16 @@ void UplinkQueue::OnSent(int64_t total_bytes, int64_t at_us) {
 }
 
 void UplinkQueue::OnDelivered(int64_t sent_at_us, int64_t received_at_us, int64_t bytes_received) {
-  if (!reports_.empty() && (received_at_us < reports_.back().received_at_us ||
-                            bytes_received < reports_.back().bytes_received)) {
-    reports_.clear();  // a clock step or a new stream: start over
+  if (!reports_.empty()) {
+    const Report& last = reports_.back();
+    // Already known: a chunk that arrived before the messages of the last
+    // verdict's receipts (Verdict.receipt_*) is reported again by its own
+    // verdict.
+    if (received_at_us <= last.received_at_us && bytes_received <= last.bytes_received) return;
+    // A clock step or a new stream: start over.
+    if (received_at_us < last.received_at_us || bytes_received < last.bytes_received) {
+      reports_.clear();
+    }
   }
   const int64_t one_way_us = received_at_us - sent_at_us;  // + the clocks' offset
   // A rate sample: the better of (a) against the previous report, its
@@ -46,15 +53,22 @@ void UplinkQueue::OnDelivered(int64_t sent_at_us, int64_t received_at_us, int64_
         break;
       }
     }
-    // Paced by the link: both chunks queued behind a busy link (the previous
-    // one's queueing is still the last entry; this one's against the least
-    // one-way delay so far), and the link spread them out at least half as
-    // far as the edge did (a stall's release delivers a backlog at once:
-    // that interval shows the edge's pace, not the link's).
+    // Paced by the link: both messages queued behind a busy link (the
+    // previous one's queueing is still the last entry; this one's against
+    // the least one-way delay so far), this one was sent while the previous
+    // one still queued (else the link may have idled between them, and the
+    // sample is only the edge's pace: a path that grew longer queues every
+    // message by the difference, and the sparse chunks a held-back edge
+    // sends a round trip apart then read as a link a tenth as fast as it
+    // is), and the link spread them out at least half as far as the edge
+    // did (a stall's release delivers a backlog at once: that interval
+    // shows the edge's pace, not the link's).
+    const int64_t sent_apart_us = sent_at_us - previous.sent_at_us;
     const bool paced_by_link =
         last_queueing_us_.has_value() && *last_queueing_us_ >= kBottleneckQueueingUs &&
+        sent_apart_us < *last_queueing_us_ &&
         one_way_us - std::min(min_one_way_us_, one_way_us) >= kBottleneckQueueingUs &&
-        2 * (received_at_us - previous.received_at_us) >= sent_at_us - previous.sent_at_us;
+        2 * (received_at_us - previous.received_at_us) >= sent_apart_us;
     capacity_samples_.push_back({sample, paced_by_link});
     // A run of paced samples is the link's rate now: older samples, from
     // before the link turned into the bottleneck, no longer bound it.
@@ -90,6 +104,11 @@ void UplinkQueue::OnDelivered(int64_t sent_at_us, int64_t received_at_us, int64_
   last_queueing_us_ = one_way_us - min_one_way_us_;
   // Sends before the reported chunk no longer matter.
   while (sends_.size() > 1 && sends_[1].first <= sent_at_us) sends_.pop_front();
+}
+
+int64_t UplinkQueue::QueueingUs(int64_t sent_at_us, int64_t received_at_us) const {
+  if (!last_queueing_us_.has_value()) return 0;
+  return std::max<int64_t>(0, received_at_us - sent_at_us - min_one_way_us_);
 }
 
 double UplinkQueue::bottleneck_bytes_per_s() const {

@@ -70,8 +70,11 @@ class UplinkQueue {
 
   // The edge wrote a message: `total_bytes` sent so far (framed), at `at_us`.
   void OnSent(int64_t total_bytes, int64_t at_us);
-  // A verdict: the chunk sent at `sent_at_us` (edge clock) arrived at
-  // `received_at_us` (cloud clock), when `bytes_received` had arrived.
+  // A delivery, from a verdict (its chunk's, or a receipt of a message the
+  // cloud dropped): the message sent at `sent_at_us` (edge clock) arrived at
+  // `received_at_us` (cloud clock), when `bytes_received` had arrived. In
+  // arrival order; one that arrived no later, with no more bytes, than the
+  // last is already known and skipped.
   void OnDelivered(int64_t sent_at_us, int64_t received_at_us, int64_t bytes_received);
 
   // Bytes per second; 0 until two reports.
@@ -90,6 +93,10 @@ class UplinkQueue {
   // The last reported chunk's queueing delay (0 before any report): the part
   // of its round trip spent behind the edge's own earlier messages.
   int64_t last_queueing_us() const { return last_queueing_us_.value_or(0); }
+  // The queueing delay of a message sent at `sent_at_us` that arrived at
+  // `received_at_us` (a delivery already reported): its one-way delay over
+  // the least seen; 0 before any report.
+  int64_t QueueingUs(int64_t sent_at_us, int64_t received_at_us) const;
   // The predicted queueing delay at `now_us`, in microseconds, if
   // `extra_bytes` more were sent then, the link draining at the capacity
   // estimate.

@@ -158,6 +158,17 @@ absl::StatusOr<DraftChunk> DecodeDraft(const v1::Draft& draft, int32_t vocab_siz
   return chunk;
 }
 
+namespace {
+// Two's-complement sum and difference: a peer's int64 fields must not
+// overflow (undefined behaviour) however large they are.
+int64_t WrappingSum(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+int64_t WrappingDifference(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+}
+}  // namespace
+
 void EncodeVerdict(const ChunkVerdict& verdict, const CompressionPolicy& policy, v1::Verdict* out) {
   out->set_epoch(verdict.epoch);
   out->set_seq(verdict.seq);
@@ -185,6 +196,14 @@ void EncodeVerdict(const ChunkVerdict& verdict, const CompressionPolicy& policy,
   out->set_cloud_idle_us(verdict.cloud_idle_us);
   out->set_received_at_us(verdict.received_at_us);
   out->set_uplink_bytes_received(verdict.uplink_bytes_received);
+  for (const Receipt& receipt : verdict.receipts) {
+    out->add_receipt_sent_at_delta_us(
+        WrappingDifference(receipt.echo_sent_at_us, verdict.echo_sent_at_us));
+    out->add_receipt_received_at_delta_us(
+        WrappingDifference(receipt.received_at_us, verdict.received_at_us));
+    out->add_receipt_bytes_delta(
+        WrappingDifference(receipt.uplink_bytes_received, verdict.uplink_bytes_received));
+  }
 }
 
 absl::StatusOr<ChunkVerdict> DecodeVerdict(const v1::Verdict& v, int32_t vocab_size,
@@ -224,6 +243,24 @@ absl::StatusOr<ChunkVerdict> DecodeVerdict(const v1::Verdict& v, int32_t vocab_s
   verdict.cloud_idle_us = v.cloud_idle_us();
   verdict.received_at_us = v.received_at_us();
   verdict.uplink_bytes_received = v.uplink_bytes_received();
+  const int n_receipts = v.receipt_sent_at_delta_us_size();
+  if (v.receipt_received_at_delta_us_size() != n_receipts ||
+      v.receipt_bytes_delta_size() != n_receipts) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "verdict receipts: ", n_receipts, " send times, ", v.receipt_received_at_delta_us_size(),
+        " receive times and ", v.receipt_bytes_delta_size(), " byte counts; they must match"));
+  }
+  if (static_cast<size_t>(n_receipts) > kMaxReceipts) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("verdict has ", n_receipts, " receipts; at most ", kMaxReceipts));
+  }
+  verdict.receipts.reserve(n_receipts);
+  for (int i = 0; i < n_receipts; ++i) {
+    verdict.receipts.push_back(
+        {WrappingSum(verdict.echo_sent_at_us, v.receipt_sent_at_delta_us(i)),
+         WrappingSum(verdict.received_at_us, v.receipt_received_at_delta_us(i)),
+         WrappingSum(verdict.uplink_bytes_received, v.receipt_bytes_delta(i))});
+  }
   return verdict;
 }
 

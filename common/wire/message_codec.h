@@ -28,9 +28,13 @@ absl::StatusOr<DraftChunk> DecodeDraft(const tandem::v1::Draft& draft, int32_t v
 void EncodeVerdict(const ChunkVerdict& verdict, const CompressionPolicy& policy,
                    tandem::v1::Verdict* out);
 
+// Receipts a verdict may carry (the cloud keeps at most this many pending).
+inline constexpr size_t kMaxReceipts = 64;
+
 // Validates a Verdict from the cloud: ids < vocab_size, at most max_items
 // candidates/top-K entries, probabilities in [0, 1], a dense p of exactly
-// vocab_size entries when present.
+// vocab_size entries when present, at most kMaxReceipts receipts with their
+// three lists of equal length.
 absl::StatusOr<ChunkVerdict> DecodeVerdict(const tandem::v1::Verdict& verdict, int32_t vocab_size,
                                            size_t max_items);
 

@@ -31,6 +31,20 @@ struct DraftChunk {
 
 enum class VerdictKind { kAllAccepted, kRejected };
 
+// The delivery of one Draft message the cloud dropped without a verdict (a
+// stale chunk, a branch that did not apply), as a verdict reports its own
+// chunk's: Verdict.receipt_*.
+struct Receipt {
+  int64_t echo_sent_at_us = 0;        // the message's Draft.sent_at_us (edge clock)
+  int64_t received_at_us = 0;         // cloud clock, when it arrived
+  int64_t uplink_bytes_received = 0;  // framed EdgeMessage bytes so far, its own included
+
+  bool operator==(const Receipt& other) const {
+    return echo_sent_at_us == other.echo_sent_at_us && received_at_us == other.received_at_us &&
+           uplink_bytes_received == other.uplink_bytes_received;
+  }
+};
+
 // Cloud -> edge: the outcome of one chunk (or of a Resample).
 struct ChunkVerdict {
   uint32_t epoch = 0;
@@ -49,6 +63,9 @@ struct ChunkVerdict {
   int64_t cloud_idle_us = 0;
   int64_t received_at_us = 0;         // cloud clock, when the chunk arrived
   int64_t uplink_bytes_received = 0;  // framed EdgeMessage bytes so far, the chunk's included
+  // Messages dropped without a verdict since the previous one, in arrival
+  // order.
+  std::vector<Receipt> receipts;
 };
 
 }  // namespace tandem::wire

@@ -2,7 +2,8 @@
 // verified only in the state it was drafted for (right after a rejection at
 // its position whose correction is its first token, before any chunk of the
 // new epoch), is dropped without a verdict otherwise, and is refused where
-// it has no meaning (synchronous sessions) or is malformed.
+// it has no meaning (synchronous sessions) or is malformed; the next verdict
+// carries a receipt of each one dropped.
 
 #include <vector>
 
@@ -90,6 +91,18 @@ TEST_CASE("tandem-cloud: a correction branch is verified only in the state it wa
     CHECK(branch->verdict().seq() == 3);
     CHECK(branch->verdict().status() == v1::VERDICT_STATUS_ALL_ACCEPTED);
     CHECK(branch->verdict().n_accepted() == 3);
+    // The two branches dropped since the last verdict (seq 1 and 2) are in
+    // its receipts, in arrival order: both arrived before this one, with
+    // fewer of the stream's bytes.
+    CHECK(rejected->verdict().receipt_received_at_delta_us_size() == 0);
+    const v1::Verdict& taken = branch->verdict();
+    REQUIRE(taken.receipt_sent_at_delta_us_size() == 2);
+    REQUIRE(taken.receipt_received_at_delta_us_size() == 2);
+    REQUIRE(taken.receipt_bytes_delta_size() == 2);
+    CHECK(taken.receipt_received_at_delta_us(0) <= taken.receipt_received_at_delta_us(1));
+    CHECK(taken.receipt_received_at_delta_us(1) <= 0);
+    CHECK(taken.receipt_bytes_delta(0) < taken.receipt_bytes_delta(1));
+    CHECK(taken.receipt_bytes_delta(1) < 0);
     // The same branch again no longer applies (a chunk of epoch 1 came).
     s.stream->Write(BranchMessage(1, 4, 0, base + 2, {r[2], r[3]}));
     // The next chunk continues after the branch: the only reply is its own.
@@ -99,6 +112,7 @@ TEST_CASE("tandem-cloud: a correction branch is verified only in the state it wa
     CHECK(next->verdict().seq() == 5);
     CHECK(next->verdict().status() == v1::VERDICT_STATUS_ALL_ACCEPTED);
     CHECK(next->verdict().n_accepted() == 2);
+    CHECK(next->verdict().receipt_bytes_delta_size() == 1);  // seq 4's
   }
   SECTION("a branch of a branch is taken only on its parent's path") {
     RawSession s(testing::Address(*cloud));
@@ -126,6 +140,7 @@ TEST_CASE("tandem-cloud: a correction branch is verified only in the state it wa
     CHECK(in_s->verdict().epoch() == 2);
     CHECK(in_s->verdict().status() == v1::VERDICT_STATUS_ALL_ACCEPTED);
     CHECK(in_s->verdict().n_accepted() == 2);
+    CHECK(in_s->verdict().receipt_bytes_delta_size() == 1);  // seq 2's
   }
   SECTION("a branch in a synchronous session is refused") {
     RawSession s(testing::Address(*cloud));

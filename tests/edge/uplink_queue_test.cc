@@ -4,6 +4,7 @@
 #include "edge/uplink_queue.h"
 
 #include <algorithm>
+#include <functional>
 #include <vector>
 
 #include "catch2/catch.hpp"
@@ -149,6 +150,79 @@ TEST_CASE("UplinkQueue: the bottleneck's rate is known from a thin turn until th
   CHECK(queue.bottleneck_bytes_per_s() == 0.0);
 }
 
+// A phone moving in and out of a cell's coverage (the adaptive bench's
+// drift-coverage): 8 Mbit/s up with 80 ms one way, then 8 kbit/s with
+// 120 ms. While the uplink is not measured to be the bottleneck the edge
+// sends a 45-byte chunk every 50 ms and a 70-byte branch 1 ms after each
+// (the branch gate lets them go); once it is, only a chunk every 300 ms
+// (one per verdict at the cell edge's round trip, none of them queued
+// behind another). The cloud reports every message's delivery (a
+// verdict's chunk, or a receipt). Steps the exchange from `from_us` to
+// `to_us`; returns the first time in it at which `flagged(queue)` held,
+// or -1, and the lowest bottleneck estimate seen after that.
+struct DriftReading {
+  int64_t first_us = -1;
+  double lowest_bottleneck = 0;
+};
+DriftReading DriftingCellUntil(TimedExchange& exchange, const UplinkQueue& queue, int64_t from_us,
+                               int64_t to_us,
+                               const std::function<bool(const UplinkQueue&)>& flagged) {
+  DriftReading reading;
+  for (int64_t t = from_us; t < to_us; t += 50000) {
+    if (queue.bottleneck_bytes_per_s() == 0) {
+      exchange.Send(t, 45);
+      exchange.Send(t + 1000, 70);
+    } else if ((t / 50000) % 6 == 0) {
+      exchange.Send(t, 45);
+    }
+    exchange.ReportUntil(t + 50000);
+    if (reading.first_us < 0 && flagged(queue)) {
+      reading.first_us = t + 50000;
+      reading.lowest_bottleneck = queue.bottleneck_bytes_per_s();
+    }
+    if (reading.first_us >= 0 && queue.bottleneck_bytes_per_s() > 0) {
+      reading.lowest_bottleneck =
+          std::min(reading.lowest_bottleneck, queue.bottleneck_bytes_per_s());
+    }
+  }
+  return reading;
+}
+
+TEST_CASE("UplinkQueue: a drifting cell is read within a few round trips each way",
+          "[edge][uplink_queue]") {
+  SimulatedLink link{1e6, 80000};
+  UplinkQueue queue;
+  TimedExchange exchange(link, queue);
+  auto bottleneck = [](const UplinkQueue& q) { return q.bottleneck_bytes_per_s() > 0; };
+  auto fat = [](const UplinkQueue& q) { return q.bottleneck_bytes_per_s() == 0; };
+  REQUIRE(DriftingCellUntil(exchange, queue, 0, 3000000, bottleneck).first_us < 0);
+  for (int turn = 0; turn < 3; ++turn) {
+    INFO("turn " << turn);
+    const int64_t thin_at = 3000000 + turn * 6000000;
+    link.bytes_per_s = 1000.0;
+    link.propagation_us = 120000;
+    const DriftReading thin =
+        DriftingCellUntil(exchange, queue, thin_at, thin_at + 3000000, bottleneck);
+    INFO("thin turn read after " << (thin.first_us - thin_at) / 1000 << " ms");
+    REQUIRE(thin.first_us > 0);
+    CHECK(thin.first_us - thin_at <= 600000);
+    // The thin link's rate, not the edge's own sparse chunks on it (each a
+    // round trip apart, queued only by the longer path): read as the link's
+    // rate they would price a chunk's bytes at a fraction of their cost.
+    CHECK(thin.lowest_bottleneck >= 0.5 * 1000.0);
+    CHECK(queue.bottleneck_bytes_per_s() <= 2.0 * 1000.0);
+    link.bytes_per_s = 1e6;
+    link.propagation_us = 80000;
+    const int64_t fat_at = thin_at + 3000000;
+    const DriftReading fat_turn = DriftingCellUntil(exchange, queue, fat_at, fat_at + 3000000, fat);
+    INFO("fat turn read after " << (fat_turn.first_us - fat_at) / 1000 << " ms");
+    REQUIRE(fat_turn.first_us > 0);
+    // The edge's chunks alone never read a fat link's rate; the estimate is
+    // let go once no run of paced reports came for a window of 16.
+    CHECK(fat_turn.first_us - fat_at <= 3000000);
+  }
+}
+
 TEST_CASE("UplinkQueue: a brief slow spell on a fat link is not a bottleneck for long",
           "[edge][uplink_queue]") {
   // One 100-byte message every 20 ms (the edge's own 5 kB/s) through a fat
@@ -257,6 +331,39 @@ TEST_CASE("UplinkQueue: a burst into a link that idled queues", "[edge][uplink_q
   REQUIRE(link.QueueDelayUs(burst_at) > 300000);
   CHECK_THAT(static_cast<double>(queue.QueueDelayUs(burst_at)),
              Catch::Matchers::WithinRel(static_cast<double>(link.QueueDelayUs(burst_at)), 0.1));
+}
+
+TEST_CASE("UplinkQueue: a delivery already known is skipped, not a restart",
+          "[edge][uplink_queue]") {
+  // A verdict's receipts can report messages that arrived after the chunk
+  // the next verdict is for; that chunk's own report then comes late. It
+  // must neither count twice nor read as a clock step that drops the
+  // reports (and the samples a sample needs).
+  SimulatedLink link{4000.0, 40000};
+  UplinkQueue queue;
+  std::vector<SimulatedLink::Delivery> deliveries;
+  for (int i = 0; i < 6; ++i) {
+    const int64_t at = i * 10000;
+    deliveries.push_back(link.Send(at, 200));
+    queue.OnSent(link.total_bytes, at);
+  }
+  for (int i : {0, 1, 3, 4}) {
+    queue.OnDelivered(deliveries[i].sent_at_us, deliveries[i].received_at_us,
+                      deliveries[i].bytes_received);
+  }
+  const double capacity = queue.capacity_bytes_per_s();
+  const int64_t queueing = queue.last_queueing_us();
+  REQUIRE(capacity > 0);
+  queue.OnDelivered(deliveries[2].sent_at_us, deliveries[2].received_at_us,
+                    deliveries[2].bytes_received);  // late: already known
+  CHECK(queue.capacity_bytes_per_s() == capacity);
+  CHECK(queue.last_queueing_us() == queueing);
+  // The next delivery still makes a sample against the last known one.
+  queue.OnDelivered(deliveries[5].sent_at_us, deliveries[5].received_at_us,
+                    deliveries[5].bytes_received);
+  CHECK(queue.capacity_bytes_per_s() >= 0.6 * 4000.0);
+  CHECK(queue.capacity_bytes_per_s() <= 1.5 * 4000.0);
+  CHECK(queue.last_queueing_us() > queueing);
 }
 
 TEST_CASE("UplinkQueue: a new session starts from what the last one measured",
