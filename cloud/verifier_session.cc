@@ -229,8 +229,9 @@ absl::Status VerifierSession::HandleDraft(const v1::Draft& draft, const Emit& em
                                            ": a chunk was lost or reordered; reopen the session"));
   }
   last_seq_ = draft.seq();
-  if (draft.epoch() < epoch_)
-    return DropWithReceipt(draft, received_at);  // drafted past a rejection
+  if (draft.epoch() < epoch_) {
+    return DropWithReceipt(draft, received_at);  // stale: drafted past a rejection
+  }
   if (draft.branch()) {
     if (decoding_ != v1::DECODING_MODE_PIPELINED) {
       return absl::InvalidArgumentError(

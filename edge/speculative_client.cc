@@ -160,7 +160,12 @@ absl::StatusOr<wire::ChunkVerdict> SpeculativeClient::DecodeVerdictMessage(
     // the messages the cloud dropped since its last verdict -- in arrival
     // order. (The uplink model skips what it already knows: a chunk that
     // arrived before the last verdict's receipts.)
-    std::vector<wire::Receipt> deliveries = verdict.receipts;
+    // (A message without its send time -- 0 from an edge that does not
+    // stamp it -- says nothing of its one-way delay.)
+    std::vector<wire::Receipt> deliveries;
+    for (const wire::Receipt& receipt : verdict.receipts) {
+      if (receipt.echo_sent_at_us > 0 && receipt.received_at_us > 0) deliveries.push_back(receipt);
+    }
     if (verdict.echo_sent_at_us > 0) {
       deliveries.push_back(
           {verdict.echo_sent_at_us, verdict.received_at_us, verdict.uplink_bytes_received});
