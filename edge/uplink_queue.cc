@@ -67,7 +67,7 @@ void UplinkQueue::OnDelivered(int64_t sent_at_us, int64_t received_at_us, int64_
     const bool paced_by_link =
         last_queueing_us_.has_value() && *last_queueing_us_ >= kBottleneckQueueingUs &&
         sent_apart_us < *last_queueing_us_ &&
-        one_way_us - std::min(min_one_way_us_, one_way_us) >= kBottleneckQueueingUs &&
+        QueueingUs(sent_at_us, received_at_us) >= kBottleneckQueueingUs &&
         2 * (received_at_us - previous.received_at_us) >= sent_apart_us;
     capacity_samples_.push_back({sample, paced_by_link});
     // A run of paced samples is the link's rate now: older samples, from
