@@ -64,11 +64,11 @@ void UplinkQueue::OnDelivered(int64_t sent_at_us, int64_t received_at_us, int64_
     // did (a stall's release delivers a backlog at once: that interval
     // shows the edge's pace, not the link's).
     const int64_t sent_apart_us = sent_at_us - previous.sent_at_us;
-    const bool paced_by_link =
-        last_queueing_us_.has_value() && *last_queueing_us_ >= kBottleneckQueueingUs &&
-        sent_apart_us < *last_queueing_us_ &&
-        QueueingUs(sent_at_us, received_at_us) >= kBottleneckQueueingUs &&
-        2 * (received_at_us - previous.received_at_us) >= sent_apart_us;
+    const bool paced_by_link = last_queueing_us_.has_value() &&
+                               *last_queueing_us_ >= kBottleneckQueueingUs &&
+                               sent_apart_us < *last_queueing_us_ &&
+                               QueueingUs(sent_at_us, received_at_us) >= kBottleneckQueueingUs &&
+                               2 * (received_at_us - previous.received_at_us) >= sent_apart_us;
     capacity_samples_.push_back({sample, paced_by_link});
     // A run of paced samples is the link's rate now: older samples, from
     // before the link turned into the bottleneck, no longer bound it.
