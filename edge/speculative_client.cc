@@ -738,10 +738,11 @@ void SpeculativeClient::ApplyControllerDecision(PipelineState& state) {
   adjusted.min_chunk = decision.gamma;
   // The model's D counts the main path's unverified tokens from an empty
   // pipeline after each rejection; here a taken branch's tokens also count
-  // until their verdict arrives, so D leaves room for one (within the
-  // --draft-ahead bound).
+  // until their verdict arrives, so D leaves room for one, in whole chunks
+  // (within the --draft-ahead bound).
   const int branch_room = branch_drafter_ != nullptr && Branching() ? options_.branch_length : 0;
-  adjusted.draft_ahead = std::min(decision.draft_ahead + branch_room, options_.draft_ahead);
+  adjusted.draft_ahead = spec::DraftAheadWithBranchRoom(decision.gamma, decision.draft_ahead,
+                                                        branch_room, options_.draft_ahead);
   if (adjusted.chunk_tokens != state.options().chunk_tokens ||
       adjusted.draft_ahead != state.options().draft_ahead || stats_.gamma_trace.empty()) {
     stats_.gamma_trace.push_back(

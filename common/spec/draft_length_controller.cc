@@ -16,6 +16,13 @@ ControllerOptions Bounded(ControllerOptions options) {
 
 }  // namespace
 
+int DraftAheadWithBranchRoom(int gamma, int draft_ahead, int branch_length, int limit) {
+  gamma = std::max(gamma, 1);
+  const int room = (std::max(branch_length, 0) + gamma - 1) / gamma * gamma;
+  const int whole_limit = std::max(gamma, limit / gamma * gamma);
+  return std::max(draft_ahead, std::min(draft_ahead + room, whole_limit));
+}
+
 DraftLengthController::DraftLengthController(ControllerOptions options)
     : options_(Bounded(options)),
       verify_fit_(1 - options_.ewma_weight, options_.min_size_variance),
@@ -114,9 +121,10 @@ double DraftLengthController::Predict(int gamma, int draft_ahead) const {
   t.branch_length = estimates_.branch_length;
   t.t_branch_token = estimates_.t_branch_token;
   t.branch_hit = estimates_.branch_hit;
-  // The edge applies D plus a branch's length (SpeculativeClient::ApplyControllerDecision).
-  const int applied = std::min(draft_ahead + t.branch_length, options_.max_draft_ahead);
-  return PipelinedThroughput(t, gamma, std::max(draft_ahead, applied));
+  // The edge applies D plus room for a branch (SpeculativeClient::ApplyControllerDecision).
+  return PipelinedThroughput(
+      t, gamma,
+      DraftAheadWithBranchRoom(gamma, draft_ahead, t.branch_length, options_.max_draft_ahead));
 }
 
 DraftDecision DraftLengthController::Decide() {

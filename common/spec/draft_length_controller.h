@@ -86,6 +86,17 @@ struct DraftDecision {
   double predicted_tokens_per_s = 0;
 };
 
+// The draft-ahead limit the edge applies for the controller's D when it
+// grows correction branches: D plus room for a taken branch's
+// `branch_length` tokens (they count until their verdict arrives), rounded
+// up to whole chunks of `gamma`, within `limit` (--draft-ahead) rounded down
+// to whole chunks. Whole chunks: the edge sends the open chunk when it
+// reaches the limit, so a limit between chunk boundaries cut every chunk
+// that reached it short, and on a link where the cloud is the bottleneck
+// each such chunk costs a whole verify's fixed part for a few tokens
+// (docs/benchmarks.md, "The branch room cut chunks short").
+int DraftAheadWithBranchRoom(int gamma, int draft_ahead, int branch_length, int limit);
+
 // Channel-aware adaptive draft length (design §7). Observations arrive as
 // the edge measures them; Decide() returns the chunk size gamma and the
 // draft-ahead limit D that maximise the pipeline model's expected committed

@@ -345,6 +345,29 @@ TEST_CASE("DraftLengthController: respects --draft-min/--draft-max and the D lim
   CHECK(c.current().draft_ahead >= c.current().gamma);
 }
 
+TEST_CASE("DraftAheadWithBranchRoom: room for a branch in whole chunks, within the limit",
+          "[spec][controller]") {
+  // gamma 5, D 10, 8-token branches: 10 of room (two chunks), not 8, which
+  // cut every third chunk to 3 tokens at the limit.
+  CHECK(DraftAheadWithBranchRoom(5, 10, 8, 64) == 20);
+  CHECK(DraftAheadWithBranchRoom(4, 8, 8, 64) == 16);
+  CHECK(DraftAheadWithBranchRoom(6, 48, 8, 64) == 60);  // 64 holds 10 whole chunks
+  CHECK(DraftAheadWithBranchRoom(6, 48, 8, 50) == 48);  // no whole chunk of room left
+  CHECK(DraftAheadWithBranchRoom(3, 6, 0, 64) == 6);    // no branches, no room
+  for (int gamma = 1; gamma <= 8; ++gamma) {
+    for (int d = gamma; d <= 64; d *= 2) {
+      for (int branch_length : {0, 1, 3, 8, 20}) {
+        const int applied = DraftAheadWithBranchRoom(gamma, d, branch_length, 64);
+        INFO("gamma " << gamma << " D " << d << " branch " << branch_length << ": " << applied);
+        CHECK(applied % gamma == 0);
+        CHECK(applied >= d);
+        CHECK(applied <= 64);
+        if (d + branch_length + gamma - 1 <= 64) CHECK(applied >= d + branch_length);
+      }
+    }
+  }
+}
+
 TEST_CASE("DraftLengthController: does not oscillate on a steady but noisy channel",
           "[spec][controller]") {
   DraftLengthController c({});
