@@ -2,8 +2,12 @@
 
 #include <grpcpp/health_check_service_interface.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "cloud/verifier_service.h"
+#include "cloud/verify_cost.h"
 #include "common/base/logging.h"
 #include "common/base/status_macros.h"
 #include "common/model/compute_threads.h"
@@ -32,6 +36,15 @@ absl::StatusOr<std::unique_ptr<CloudServer>> CloudServer::Start(const CloudConfi
   r.target = server->model_.get();
   r.identity.tokenizer = model::IdentityOf(*tokenizer);
   r.identity.stop_ids = model::StopTokenIds(server->model_->config(), generation, *tokenizer);
+  // Chunks carry up to max_draft_tokens drafts and a committed token; the
+  // edge's controller ranks sizes up to that.
+  TANDEM_ASSIGN_OR_RETURN(
+      r.identity.verify_cost,
+      MeasureVerifyCost(*server->model_,
+                        static_cast<int>(std::min<int64_t>(config.max_draft_tokens + 1, 16))));
+  ABSL_LOG(INFO) << absl::StrFormat("verify cost: %.2f ms + %.3f ms per token",
+                                    absl::ToDoubleMilliseconds(r.identity.verify_cost.fixed),
+                                    absl::ToDoubleMilliseconds(r.identity.verify_cost.per_token));
   r.limits.max_prompt_tokens = config.max_prompt_tokens;
   r.limits.max_draft_tokens = config.max_draft_tokens;
   r.limits.max_new_tokens = config.max_new_tokens;

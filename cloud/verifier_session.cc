@@ -172,6 +172,8 @@ absl::Status VerifierSession::HandleOpen(const v1::Open& open, const Emit& emit)
   opened->set_max_context(static_cast<uint32_t>(context));
   opened->set_prefill_us(MicrosSince(start));
   opened->set_accepts_branches(true);
+  opened->set_verify_fixed_ns(absl::ToInt64Nanoseconds(identity_.verify_cost.fixed));
+  opened->set_verify_per_token_ns(absl::ToInt64Nanoseconds(identity_.verify_cost.per_token));
   emit(std::move(reply));
   ar_active_ = decoding_ == v1::DECODING_MODE_CLOUD_AR;
   return absl::OkStatus();

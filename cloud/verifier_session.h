@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "cloud/verify_cost.h"
 #include "common/model/llama_model.h"
 #include "common/model/model_identity.h"
 #include "common/spec/counter_rng.h"
@@ -30,10 +31,12 @@ struct SessionLimits {
 };
 
 // What the target side is: its tokenizer (checked against the draft's at
-// Open) and the ids that end its generation (sent to the edge in Opened).
+// Open), the ids that end its generation and what a verification costs
+// here (both sent to the edge in Opened).
 struct TargetIdentity {
   model::TokenizerIdentity tokenizer;
   std::vector<int32_t> stop_ids;
+  VerifyCost verify_cost;  // zero: not measured
 };
 
 // One generation session on the cloud: the target's KV cache for this

@@ -90,6 +90,11 @@ struct GenerationStats {
   std::vector<int64_t> accepted_at_position;
   // The adaptive controller's final channel estimates (pipelined).
   double est_alpha = 0, est_rtt_ms = 0, est_t_draft_ms = 0, est_t_verify_ms = 0;
+  // The verify time's per-token part as the controller fits it.
+  double est_t_verify_per_token_ms = 0;
+  // The cloud's own measure of a verification's cost (Opened): fixed + per
+  // token n; 0 and 0 from a cloud that does not say.
+  double cloud_verify_fixed_ms = 0, cloud_verify_per_token_ms = 0;
   // How often a main-path rejection's correction was the draft's top
   // runner-up there (the first branch root), as the controller estimates it.
   double est_branch_hit = 0;

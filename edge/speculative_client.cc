@@ -265,6 +265,9 @@ absl::Status SpeculativeClient::Open(const std::vector<int32_t>& prompt,
   max_context_ = reply.opened().max_context();
   cloud_max_draft_ = reply.opened().max_draft_tokens();
   cloud_accepts_branches_ = reply.opened().accepts_branches();
+  stats_.cloud_verify_fixed_ms = static_cast<double>(reply.opened().verify_fixed_ns()) * 1e-6;
+  stats_.cloud_verify_per_token_ms =
+      static_cast<double>(reply.opened().verify_per_token_ns()) * 1e-6;
   return absl::OkStatus();
 }
 
@@ -600,9 +603,15 @@ absl::Status SpeculativeClient::RunPipelined() {
       pipeline.draft_ahead = controller_->current().draft_ahead;
     } else {
       controller_ = std::make_unique<spec::DraftLengthController>(controller);
-      // Priors until verdicts arrive: the prefill's time as the cloud's
-      // per-chunk cost (an upper bound).
-      controller_->ObserveVerify(pipeline.chunk_tokens, absl::ToDoubleSeconds(open_prefill_));
+      // Priors until verdicts arrive: the cloud's own measure of a chunk's
+      // cost; from a cloud without one, the prefill's time (an upper bound).
+      if (!CloudMeasuredVerifyCost()) {
+        controller_->ObserveVerify(pipeline.chunk_tokens, absl::ToDoubleSeconds(open_prefill_));
+      }
+    }
+    if (CloudMeasuredVerifyCost()) {
+      controller_->ObserveCloudVerifyCost(stats_.cloud_verify_fixed_ms * 1e-3,
+                                          stats_.cloud_verify_per_token_ms * 1e-3);
     }
     controller_->ObserveRtt(absl::ToDoubleSeconds(open_rtt_));
     state.set_options(pipeline);
@@ -706,6 +715,7 @@ absl::Status SpeculativeClient::RunPipelined() {
     stats_.est_rtt_ms = e.rtt * 1e3;
     stats_.est_t_draft_ms = e.t_draft * 1e3;
     stats_.est_t_verify_ms = e.t_verify(state.options().chunk_tokens) * 1e3;
+    stats_.est_t_verify_per_token_ms = e.t_verify_per_token * 1e3;
   }
   stats_.final_gamma = state.options().chunk_tokens;
   stats_.final_draft_ahead = state.options().draft_ahead;

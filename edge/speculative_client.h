@@ -146,6 +146,10 @@ class SpeculativeClient {
                     const wire::ChunkVerdict& verdict) const;
   // Whether correction branches apply: options and mode.
   bool Branching() const;
+  // The cloud sent its measure of a verification's cost in Opened.
+  bool CloudMeasuredVerifyCost() const {
+    return stats_.cloud_verify_fixed_ms > 0 || stats_.cloud_verify_per_token_ms > 0;
+  }
   // In time the edge would spend waiting: drafts and sends the next
   // correction branch (PipelineState::NextBranchTarget). A verdict arriving
   // meanwhile is applied instead and the branch left for later. False when

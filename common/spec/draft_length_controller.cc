@@ -74,6 +74,17 @@ void DraftLengthController::ObserveVerify(int tokens, double seconds) {
   estimates_.t_verify_fixed = verify_fit_.intercept();
 }
 
+void DraftLengthController::ObserveCloudVerifyCost(double fixed_seconds, double per_token_seconds) {
+  verify_fit_.SetSlopePrior(per_token_seconds, options_.verify_slope_prior_variance);
+  if (verify_fit_.empty()) {
+    estimates_.t_verify_fixed = std::max(0.0, fixed_seconds);
+    estimates_.t_verify_per_token = std::max(0.0, per_token_seconds);
+  } else {
+    estimates_.t_verify_per_token = verify_fit_.slope();
+    estimates_.t_verify_fixed = verify_fit_.intercept();
+  }
+}
+
 void DraftLengthController::ObserveUplinkBottleneck(double bytes_per_s) {
   estimates_.uplink_bytes_per_s = std::max(0.0, bytes_per_s);
 }

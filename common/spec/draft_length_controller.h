@@ -47,6 +47,13 @@ struct ControllerOptions {
   // every chunk costs the mean. Two noisy samples at sizes 1 and 2 would
   // otherwise set the slope.
   double min_size_variance = 1.0;
+  // The cloud's measured cost per token of a verification (its Opened
+  // message) is held as the fit's slope prior with the weight of chunks
+  // whose sizes vary this much (tokens^2; DecayedLinearFit::SetSlopePrior):
+  // an edge that keeps one chunk size cannot fit the slope itself, and
+  // without it every chunk costs the same, which ranks long chunks too high
+  // where the cloud is the bottleneck.
+  double verify_slope_prior_variance = 4.0;
   // Until the channel is measured: moderate chunks, little draft-ahead (on a
   // fast link drafting far ahead only wastes edge work; the controller
   // raises D once it sees a long RTT).
@@ -119,6 +126,10 @@ class DraftLengthController {
   void ObserveChunkOverhead(double seconds);
   // One verified chunk of `tokens` tokens took `seconds` of cloud compute.
   void ObserveVerify(int tokens, double seconds);
+  // The cloud's own measure of a verification's cost, fixed + per token n
+  // seconds: the per-token part becomes the verify fit's slope prior, and
+  // before any chunk was verified the line is the estimate.
+  void ObserveCloudVerifyCost(double fixed_seconds, double per_token_seconds);
   // One verdict: `accepted` drafted tokens accepted, then a rejection or not.
   void ObserveVerdict(int accepted, bool rejected);
   // The uplink's rate while it is measured to be the bottleneck, bytes/s

@@ -168,8 +168,10 @@ TEST_CASE("Pipelined decoding: adaptive D leaves room for a taken correction bra
           "[e2e][integration][pipeline]") {
   // A taken branch's tokens count against D until their verdict arrives,
   // while the controller's model counts only the main path's: every D the
-  // adaptive edge applies exceeds its chunk by at least a branch. (On this
-  // fast link the model alone picks D of 1-2 chunks.)
+  // adaptive edge applies exceeds its chunk by at least a branch, in whole
+  // chunks (a limit between chunk boundaries cut chunks short). (On this
+  // fast link the model alone picks D of 1-2 chunks.) The controller starts
+  // from the cloud's measure of a verification's cost, sent in Opened.
   const Pair pair;
   const model::Tokenizer& tokenizer = *pair.tokenizer;
   auto cloud = testing::StartCloud(testing::TargetDir());
@@ -188,7 +190,11 @@ TEST_CASE("Pipelined decoding: adaptive D leaves room for a taken correction bra
   for (const edge::GenerationStats::GammaChange& change : stats.gamma_trace) {
     INFO("gamma " << change.gamma << " D " << change.draft_ahead);
     CHECK(change.draft_ahead >= change.gamma + options.branch_length);
+    CHECK(change.draft_ahead % change.gamma == 0);
   }
+  CHECK(stats.cloud_verify_fixed_ms >= 0);
+  CHECK(stats.cloud_verify_per_token_ms >= 0);
+  CHECK(stats.cloud_verify_fixed_ms + stats.cloud_verify_per_token_ms > 0);
 }
 
 TEST_CASE("Pipelined decoding: a seed gives the same sampled text with or without branches",

@@ -345,6 +345,39 @@ TEST_CASE("DraftLengthController: respects --draft-min/--draft-max and the D lim
   CHECK(c.current().draft_ahead >= c.current().gamma);
 }
 
+TEST_CASE("DraftLengthController: the cloud's verify cost ranks chunk sizes from the start",
+          "[spec][controller]") {
+  // The cloud is the bottleneck (t_v(n) = 1.4 ms + 0.4 ms n against a 1.3 ms
+  // round trip): a chunk's size sets its cost. Fed only chunks of the size
+  // it chose, a controller cannot fit the per-token part itself and prices
+  // every chunk at the mean it saw; told the cloud's measure (Opened), it
+  // ranks the sizes right from its first decision.
+  const Channel ch{0.75, 0.6e-3, 1.4e-3, 0.4e-3, 1.3e-3};
+  const ControllerOptions options;
+  DraftLengthController told(options);
+  DraftLengthController blind(options);
+  told.ObserveCloudVerifyCost(1.4e-3, 0.4e-3);
+  CHECK(told.estimates().t_verify(4) == Approx(3e-3));
+  const DraftDecision optimum = Optimum(ch, options);
+  const PipelineTimings truth = ch.Truth();
+  double told_worst = 1e9, blind_worst = 1e9;
+  for (int r = 0; r < 40; ++r) {
+    Feed(told, ch, 1, 100 + r);
+    Feed(blind, ch, 1, 100 + r);
+    if (r < options.gamma_warmup_verdicts) continue;
+    told_worst = std::min(
+        told_worst, PipelinedThroughput(truth, told.current().gamma, told.current().draft_ahead));
+    blind_worst = std::min(blind_worst, PipelinedThroughput(truth, blind.current().gamma,
+                                                            blind.current().draft_ahead));
+  }
+  INFO("optimum g" << optimum.gamma << " D" << optimum.draft_ahead << " "
+                   << optimum.predicted_tokens_per_s << " tok/s; told " << told.current().gamma
+                   << ", blind " << blind.current().gamma);
+  CHECK(told_worst >= 0.97 * optimum.predicted_tokens_per_s);
+  CHECK(blind_worst < 0.97 * optimum.predicted_tokens_per_s);
+  CHECK(told.estimates().t_verify_per_token == Approx(0.4e-3).epsilon(0.1));
+}
+
 TEST_CASE("DraftAheadWithBranchRoom: room for a branch in whole chunks, within the limit",
           "[spec][controller]") {
   // gamma 5, D 10, 8-token branches: 10 of room (two chunks), not 8, which
