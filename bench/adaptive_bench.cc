@@ -73,6 +73,10 @@ ABSL_FLAG(int, cloud_port, 0,
           "Use the tandem-cloud serving on 127.0.0.1:PORT (its own process) instead of an "
           "in-process one; bench/pinned.sh pins the two to their own cores.");
 ABSL_FLAG(std::string, csv, "", "Append one CSV row per configuration here.");
+ABSL_FLAG(std::string, adaptive_stats, "",
+          "Append every adaptive generation's stats here, one JSON object per line (as "
+          "tandem-edge --json prints them, with the profile, pass and prompt): what the "
+          "controller chose (gamma_trace) and estimated.");
 ABSL_FLAG(std::string, git_sha, "", "Recorded in every row.");
 
 namespace {
@@ -242,6 +246,14 @@ absl::StatusOr<double> Measure(const tandem::bench::BenchHarness& harness, const
         relay->port(), options,
         tandem::bench::BenchPrompts()[p % tandem::bench::BenchPrompts().size()], &link_memory);
     if (!stats.ok()) return stats.status();
+    if (config.adaptive && !absl::GetFlag(FLAGS_adaptive_stats).empty()) {
+      std::ofstream out(absl::GetFlag(FLAGS_adaptive_stats), std::ios::app);
+      nlohmann::json line = nlohmann::json::parse(stats->ToJson());
+      line["profile"] = profile.name;
+      line["pass"] = pass;
+      line["prompt"] = p;
+      out << line.dump() << "\n";
+    }
     if (profile.drifting) {
       tokens += stats->generated_tokens;
     } else {
