@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/base/logging.h"
 #include "common/base/status_macros.h"
 #include "common/model/compute_threads.h"
 #include "common/model/model_identity.h"
@@ -265,9 +266,19 @@ absl::Status SpeculativeClient::Open(const std::vector<int32_t>& prompt,
   max_context_ = reply.opened().max_context();
   cloud_max_draft_ = reply.opened().max_draft_tokens();
   cloud_accepts_branches_ = reply.opened().accepts_branches();
-  stats_.cloud_verify_fixed_ms = static_cast<double>(reply.opened().verify_fixed_ns()) * 1e-6;
-  stats_.cloud_verify_per_token_ms =
-      static_cast<double>(reply.opened().verify_per_token_ns()) * 1e-6;
+  // The cloud's verify cost, if it sent a plausible one (each part within
+  // [0, 60 s]): the controller's prior, never trusted blindly.
+  const int64_t fixed_ns = reply.opened().verify_fixed_ns();
+  const int64_t per_token_ns = reply.opened().verify_per_token_ns();
+  constexpr int64_t kMaxPlausibleNs = int64_t{60} * 1000 * 1000 * 1000;
+  if (fixed_ns >= 0 && fixed_ns <= kMaxPlausibleNs && per_token_ns >= 0 &&
+      per_token_ns <= kMaxPlausibleNs) {
+    stats_.cloud_verify_fixed_ms = static_cast<double>(fixed_ns) * 1e-6;
+    stats_.cloud_verify_per_token_ms = static_cast<double>(per_token_ns) * 1e-6;
+  } else {
+    ABSL_LOG(WARNING) << "ignoring the cloud's implausible verify cost: " << fixed_ns << " ns + "
+                      << per_token_ns << " ns per token";
+  }
   return absl::OkStatus();
 }
 

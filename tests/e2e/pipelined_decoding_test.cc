@@ -3,7 +3,9 @@
 // chunk size gamma, the draft-ahead limit D, link delay, or correction
 // branches.
 
+#include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -195,6 +197,65 @@ TEST_CASE("Pipelined decoding: adaptive D leaves room for a taken correction bra
   CHECK(stats.cloud_verify_fixed_ms >= 0);
   CHECK(stats.cloud_verify_per_token_ms >= 0);
   CHECK(stats.cloud_verify_fixed_ms + stats.cloud_verify_per_token_ms > 0);
+}
+
+// Rewrites the verify cost in the cloud's Opened, as a faulty or hostile
+// cloud might send it; everything else passes through.
+class VerifyCostRewriter final : public edge::VerifierTransport {
+ public:
+  VerifyCostRewriter(std::unique_ptr<edge::VerifierTransport> inner, int64_t fixed_ns,
+                     int64_t per_token_ns)
+      : inner_(std::move(inner)), fixed_ns_(fixed_ns), per_token_ns_(per_token_ns) {}
+  absl::Status Send(const v1::EdgeMessage& message) override { return inner_->Send(message); }
+  absl::StatusOr<v1::CloudMessage> Receive() override {
+    absl::StatusOr<v1::CloudMessage> message = inner_->Receive();
+    if (message.ok() && message->has_opened()) {
+      message->mutable_opened()->set_verify_fixed_ns(fixed_ns_);
+      message->mutable_opened()->set_verify_per_token_ns(per_token_ns_);
+    }
+    return message;
+  }
+  void CloseSend() override { inner_->CloseSend(); }
+  void Cancel() override { inner_->Cancel(); }
+  absl::Status Finish() override { return inner_->Finish(); }
+
+ private:
+  std::unique_ptr<edge::VerifierTransport> inner_;
+  int64_t fixed_ns_, per_token_ns_;
+};
+
+TEST_CASE("Pipelined decoding: the edge takes a plausible verify cost from Opened, no other",
+          "[e2e][integration][pipeline]") {
+  const Pair pair;
+  const model::Tokenizer& tokenizer = *pair.tokenizer;
+  auto cloud = testing::StartCloud(testing::TargetDir());
+  const std::string prompt = "def ";
+  const std::vector<int32_t> reference = testing::TargetGreedy(*pair.target, tokenizer, prompt, 24);
+  struct Case {
+    int64_t fixed_ns, per_token_ns;
+    double want_fixed_ms, want_per_token_ms;  // 0, 0: ignored
+  };
+  const int64_t kHour = int64_t{3600} * 1000 * 1000 * 1000;
+  for (const Case& c : {Case{2'000'000, 500'000, 2.0, 0.5}, Case{-1, 500'000, 0, 0},
+                        Case{2'000'000, kHour, 0, 0}, Case{INT64_MAX, INT64_MIN, 0, 0}}) {
+    INFO("Opened says " << c.fixed_ns << " ns + " << c.per_token_ns << " ns per token");
+    edge::GrpcVerifierTransport::Options transport_options;
+    transport_options.address = testing::Address(*cloud);
+    auto grpc_transport = edge::GrpcVerifierTransport::Connect(transport_options);
+    REQUIRE(grpc_transport.ok());
+    VerifyCostRewriter transport(std::move(*grpc_transport), c.fixed_ns, c.per_token_ns);
+    edge::SpeculativeOptions options;  // adaptive
+    options.decoding = edge::DecodingMode::kPipelined;
+    options.max_tokens = 24;
+    edge::SpeculativeClient client(pair.draft.get(), tokenizer, transport, options);
+    edge::GenerationStats stats;
+    auto ids = client.Generate(prompt, nullptr, &stats);
+    INFO(ids.status().message());
+    REQUIRE(ids.ok());
+    CHECK(*ids == reference);
+    CHECK(stats.cloud_verify_fixed_ms == Approx(c.want_fixed_ms));
+    CHECK(stats.cloud_verify_per_token_ms == Approx(c.want_per_token_ms));
+  }
 }
 
 TEST_CASE("Pipelined decoding: a seed gives the same sampled text with or without branches",
