@@ -157,6 +157,17 @@ TEST_CASE(
   edge::GenerationStats blind, assumed, remembered;
   generate(blind_options, &blind, &memory);
   REQUIRE(memory.uplink.measured());
+  // On a host too loaded to read messages as they arrive, the cloud stamps
+  // several at once, and their delivery rates can lift the capacity
+  // estimate past the paced rate and release the bottleneck reading by the
+  // end of a generation (3 of 10 runs on one core beside two busy loops).
+  // Then there is no bottleneck to remember: measure again over the same
+  // memory, as a long-lived edge would, at most twice.
+  for (int again = 0; again < 2 && memory.uplink.bottleneck_bytes_per_s() <= 0; ++again) {
+    edge::GenerationStats remeasured;
+    generate(blind_options, &remeasured, &memory);
+  }
+  REQUIRE(memory.uplink.bottleneck_bytes_per_s() > 0);
   REQUIRE(memory.controller.has_value());
   const int verdicts_after_first = memory.controller->estimates().verdicts;
   CHECK(verdicts_after_first > 0);
