@@ -45,7 +45,13 @@ absl::StatusOr<VerifyCost> MeasureVerifyCost(const model::LlamaModel& target, in
   const int64_t vocab = target.config().vocab_size;
   if (vocab < 2) return absl::FailedPreconditionError("verify cost: the target has no vocabulary");
   large = std::max(large, 2);
-  context = std::max(context, 1);
+  // A target with a short context: as much context as fits beside the chunk.
+  const int64_t positions = target.config().max_position_embeddings;
+  if (positions < large + 1) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "verify cost: the target's context (", positions, ") is shorter than a probe chunk"));
+  }
+  context = static_cast<int>(std::clamp<int64_t>(context, 1, positions - large));
   TANDEM_ASSIGN_OR_RETURN(std::unique_ptr<model::KvCache> cache,
                           target.NewCache(static_cast<int64_t>(context) + large));
   // Any ids will do: the cost does not depend on which tokens run.

@@ -30,8 +30,9 @@ absl::StatusOr<VerifyCost> FitVerifyCost(
 
 // FitVerifyCost on `target` itself, as verification runs it (logits for
 // every row): chunks of 1 and `large` tokens appended to a scratch cache
-// that already holds `context` tokens (truncated back after each), after
-// one warm-up forward of each size.
+// that already holds `context` tokens (fewer if the target's context is
+// shorter; truncated back after each), after one warm-up forward of each
+// size.
 absl::StatusOr<VerifyCost> MeasureVerifyCost(const model::LlamaModel& target, int large,
                                              int context = 32, int repeats = 5);
 

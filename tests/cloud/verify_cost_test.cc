@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "catch2/catch.hpp"
 #include "common/base/file_util.h"
 #include "common/model/llama_model.h"
@@ -63,6 +64,24 @@ TEST_CASE("MeasureVerifyCost: times the bundled target's forwards", "[cloud][ver
   CHECK(cost->fixed + cost->per_token > absl::ZeroDuration());
   CHECK(cost->fixed >= absl::ZeroDuration());
   CHECK(cost->per_token >= absl::ZeroDuration());
+}
+
+TEST_CASE("MeasureVerifyCost: fits its probe in the target's context, or says it cannot",
+          "[cloud][verify_cost]") {
+  model::LlamaModelOptions options;
+  options.model_dir = base::JoinPath(TANDEM_SOURCE_DIR, "deploy/models/tandem-target");
+  auto target = model::LlamaModel::Load(options);
+  REQUIRE(target.ok());
+  const int64_t positions = (*target)->config().max_position_embeddings;
+  // A chunk that leaves room for only a few context tokens: the context shrinks.
+  auto tight = MeasureVerifyCost(**target, static_cast<int>(positions) - 4, /*context=*/32,
+                                 /*repeats=*/1);
+  INFO(tight.status().message());
+  CHECK(tight.ok());
+  // A chunk longer than the context: a clear error, not a crash.
+  auto too_long = MeasureVerifyCost(**target, static_cast<int>(positions) + 1);
+  CHECK(too_long.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(absl::StrContains(too_long.status().message(), "context"));
 }
 
 }  // namespace
