@@ -624,7 +624,7 @@ absl::Status SpeculativeClient::RunPipelined() {
       controller_->ObserveCloudVerifyCost(stats_.cloud_verify_fixed_ms * 1e-3,
                                           stats_.cloud_verify_per_token_ms * 1e-3);
     }
-    controller_->ObserveRtt(absl::ToDoubleSeconds(open_rtt_));
+    controller_->ObserveOpenRtt(absl::ToDoubleSeconds(open_rtt_));
     state.set_options(pipeline);
   }
   bool decided = false;  // the first decision waits for the first draft time

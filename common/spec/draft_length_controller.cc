@@ -54,6 +54,14 @@ void DraftLengthController::ObserveRtt(double seconds) {
   have_rtt_ = true;
 }
 
+void DraftLengthController::ObserveOpenRtt(double seconds) {
+  if (have_rtt_) {
+    ObserveRtt(seconds);
+  } else {
+    estimates_.rtt = seconds;  // have_rtt_ stays false: the first sample replaces it
+  }
+}
+
 void DraftLengthController::ObserveDraftTime(double seconds_per_token) {
   const double w = options_.ewma_weight;
   estimates_.t_draft =

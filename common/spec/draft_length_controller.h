@@ -121,6 +121,13 @@ class DraftLengthController {
   // The network round trip without compute; on a bottleneck uplink also
   // without the queueing behind the edge's own chunks (the model adds that).
   void ObserveRtt(double seconds);
+  // The Open exchange's round trip (less the cloud's prefill). Before any
+  // RTT sample it is the estimate only until the first verdict's sample
+  // replaces it: that one exchange also carries the stream's setup, and
+  // read 142 and 49.6 ms where the verdicts then read 63 and 5.6 ms
+  // (docs/benchmarks.md). Over a link measured before (ForNewSession) it is
+  // folded in like any sample.
+  void ObserveOpenRtt(double seconds);
   void ObserveDraftTime(double seconds_per_token);
   // Edge time spent on one chunk outside drafting (send + verdict handling).
   void ObserveChunkOverhead(double seconds);

@@ -111,6 +111,24 @@ TEST_CASE("DraftLengthController: one fully accepted first chunk is not read as 
   CHECK(c.Decide().draft_ahead < options.max_draft_ahead);
 }
 
+TEST_CASE("DraftLengthController: the Open exchange's RTT holds only until the first verdict's",
+          "[spec][controller]") {
+  // A fresh controller: the Open exchange's 142 ms is the estimate, and the
+  // first verdict's 63 ms replaces it (averaged, it would read 126 ms).
+  DraftLengthController fresh({});
+  fresh.ObserveOpenRtt(142e-3);
+  CHECK(fresh.estimates().rtt == Approx(142e-3));
+  fresh.ObserveRtt(63e-3);
+  CHECK(fresh.estimates().rtt == Approx(63e-3));
+  fresh.ObserveRtt(73e-3);  // later samples average as before
+  CHECK(fresh.estimates().rtt == Approx(0.8 * 63e-3 + 0.2 * 73e-3));
+  // Over a link measured before, the Open exchange is one more sample.
+  DraftLengthController next = fresh.ForNewSession({});
+  const double before = next.estimates().rtt;
+  next.ObserveOpenRtt(142e-3);
+  CHECK(next.estimates().rtt == Approx(0.8 * before + 0.2 * 142e-3));
+}
+
 // A controller as the edge has it before its first chunk (warmup 0, initial
 // gamma 4, D 8): the Open exchange's RTT, a first draft time, the prefill as
 // the cloud's per-chunk cost, and the prior alpha.
