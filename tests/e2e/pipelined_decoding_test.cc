@@ -4,6 +4,7 @@
 // branches.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -21,12 +22,17 @@ namespace v1 = ::tandem::v1;
 
 using Pair = testing::BundledPair;
 
+// Wraps the edge's transport (e.g. to rewrite what the cloud sends).
+using TransportWrapper = std::function<std::unique_ptr<edge::VerifierTransport>(
+    std::unique_ptr<edge::VerifierTransport>)>;
+
 // One pipelined generation; `one_way_delay` > 0 puts a DelayedTransport
-// between the edge and the gRPC stream.
+// between the edge and the gRPC stream, and `wrap`, if given, goes around
+// both.
 absl::StatusOr<std::vector<int32_t>> RunPipelined(
     const Pair& pair, const model::Tokenizer& tokenizer, const std::string& address,
     edge::SpeculativeOptions options, const std::string& prompt, absl::Duration one_way_delay,
-    edge::GenerationStats* stats = nullptr) {
+    edge::GenerationStats* stats = nullptr, const TransportWrapper& wrap = nullptr) {
   options.decoding = edge::DecodingMode::kPipelined;
   edge::GrpcVerifierTransport::Options transport_options;
   transport_options.address = address;
@@ -36,6 +42,7 @@ absl::StatusOr<std::vector<int32_t>> RunPipelined(
   if (one_way_delay > absl::ZeroDuration()) {
     transport = std::make_unique<testing::DelayedTransport>(std::move(transport), one_way_delay);
   }
+  if (wrap) transport = wrap(std::move(transport));
   edge::SpeculativeClient client(pair.draft.get(), tokenizer, *transport, options);
   return client.Generate(prompt, nullptr, stats);
 }
@@ -239,17 +246,14 @@ TEST_CASE("Pipelined decoding: the edge takes a plausible verify cost from Opene
   for (const Case& c : {Case{2'000'000, 500'000, 2.0, 0.5}, Case{-1, 500'000, 0, 0},
                         Case{2'000'000, kHour, 0, 0}, Case{INT64_MAX, INT64_MIN, 0, 0}}) {
     INFO("Opened says " << c.fixed_ns << " ns + " << c.per_token_ns << " ns per token");
-    edge::GrpcVerifierTransport::Options transport_options;
-    transport_options.address = testing::Address(*cloud);
-    auto grpc_transport = edge::GrpcVerifierTransport::Connect(transport_options);
-    REQUIRE(grpc_transport.ok());
-    VerifyCostRewriter transport(std::move(*grpc_transport), c.fixed_ns, c.per_token_ns);
     edge::SpeculativeOptions options;  // adaptive
-    options.decoding = edge::DecodingMode::kPipelined;
     options.max_tokens = 24;
-    edge::SpeculativeClient client(pair.draft.get(), tokenizer, transport, options);
     edge::GenerationStats stats;
-    auto ids = client.Generate(prompt, nullptr, &stats);
+    auto ids = RunPipelined(
+        pair, tokenizer, testing::Address(*cloud), options, prompt, absl::ZeroDuration(), &stats,
+        [&c](std::unique_ptr<edge::VerifierTransport> inner) {
+          return std::make_unique<VerifyCostRewriter>(std::move(inner), c.fixed_ns, c.per_token_ns);
+        });
     INFO(ids.status().message());
     REQUIRE(ids.ok());
     CHECK(*ids == reference);
