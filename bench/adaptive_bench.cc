@@ -46,6 +46,7 @@
 #include "common/base/flag_spelling.h"
 #include "common/model/compute_threads.h"
 #include "edge/link_memory.h"
+#include "edge/verdict_trace.h"
 
 ABSL_FLAG(std::string, draft, "deploy/models/tandem-draft", "Draft model directory.");
 ABSL_FLAG(std::string, target, "deploy/models/tandem-target", "Target model directory.");
@@ -77,6 +78,11 @@ ABSL_FLAG(std::string, adaptive_stats, "",
           "Append every adaptive generation's stats here, one JSON object per line (as "
           "tandem-edge --json prints them, with the profile, pass and prompt): what the "
           "controller chose (gamma_trace) and estimated.");
+ABSL_FLAG(std::string, adaptive_trace, "",
+          "Append every verdict of every adaptive generation here, one JSON object per line "
+          "(tandem-edge --trace-file's fields, with the profile, pass and prompt, and link_ms: "
+          "the relay's emulation clock when the verdict was applied, which places it in a "
+          "drifting link's schedule).");
 ABSL_FLAG(std::string, git_sha, "", "Recorded in every row.");
 
 namespace {
@@ -215,6 +221,7 @@ absl::StatusOr<double> Measure(const tandem::bench::BenchHarness& harness, const
   int64_t tokens = 0;
   tandem::edge::LinkMemory link_memory;
   std::unique_ptr<tandem::linkem::Relay> relay;
+  std::ofstream trace;  // --adaptive_trace, opened at the first adaptive generation
   const absl::Time start = absl::Now();
   for (int p = 0;; ++p) {
     if (profile.drifting ? absl::Now() - start >= absl::GetFlag(FLAGS_drift_window)
@@ -242,6 +249,18 @@ absl::StatusOr<double> Measure(const tandem::bench::BenchHarness& harness, const
     options.draft_max = config.gamma;
     options.draft_ahead = config.draft_ahead;
     options.branches = config.branches;
+    if (config.adaptive && !absl::GetFlag(FLAGS_adaptive_trace).empty()) {
+      if (!trace.is_open()) trace.open(absl::GetFlag(FLAGS_adaptive_trace), std::ios::app);
+      options.on_verdict = [&trace, &relay, &profile, pass,
+                            p](const tandem::edge::VerdictTraceRecord& record) {
+        nlohmann::json line = nlohmann::json::parse(record.ToJsonLine());
+        line["profile"] = profile.name;
+        line["pass"] = pass;
+        line["prompt"] = p;
+        line["link_ms"] = absl::ToDoubleMilliseconds(relay->Elapsed());
+        trace << line.dump() << "\n";
+      };
+    }
     auto stats = harness.Generate(
         relay->port(), options,
         tandem::bench::BenchPrompts()[p % tandem::bench::BenchPrompts().size()], &link_memory);

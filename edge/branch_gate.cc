@@ -14,6 +14,7 @@ bool HoldBranchForUplink(const BranchGatePolicy& policy, const UplinkQueue& upli
            absl::Microseconds(uplink.AssumedQueueDelayUs(now_us, branch.bytes,
                                                          policy.assumed_bytes_per_s)) > target;
   }
+  if (uplink.queue_jumped()) return true;
   const double bottleneck_bytes_per_s = uplink.bottleneck_bytes_per_s();
   if (bottleneck_bytes_per_s <= 0) return false;
   if (branch.score * absl::ToDoubleSeconds(branch.rtt) * bottleneck_bytes_per_s <

@@ -41,7 +41,14 @@ struct BranchCandidate {
 //   included, past policy.queue_target (the first round trip's branches go
 //   out at a thin link's pace, and a fat link's first report lifts the
 //   limit);
-// - measured, only on an uplink measured to be the bottleneck
+// - measured, while the last report's queueing jumped from nothing
+//   (UplinkQueue::queue_jumped: a link that just turned thin, a loss
+//   stall, or a longer path; until the next report tells), always: at
+//   drift-coverage's thin turn the paced run that measures the bottleneck
+//   came a verdict (~0.6 s) after the first queued report, and the ~7
+//   branches sent in between were ~0.35 s of the 8 kbit/s link that every
+//   later chunk waited behind (docs/benchmarks.md);
+// - otherwise only on an uplink measured to be the bottleneck
 //   (UplinkQueue::bottleneck_bytes_per_s, a run of link-paced reports): when
 //   it costs the main path more time than it is expected to save, bytes / C
 //   > score x RTT (at 32 kbit/s a 50-byte branch costs 12 ms), or when the

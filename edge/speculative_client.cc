@@ -791,6 +791,7 @@ void SpeculativeClient::TraceVerdict(const PipelineState& state,
                               1e-3;
   record.uplink_capacity_kbps = uplink_queue_.capacity_bytes_per_s() * 8e-3;
   record.uplink_bottleneck_kbps = uplink_queue_.bottleneck_bytes_per_s() * 8e-3;
+  record.uplink_queue_jumped = uplink_queue_.queue_jumped();
   if (controller_) {
     const spec::ChannelEstimates& e = controller_->estimates();
     record.est_alpha = e.alpha;

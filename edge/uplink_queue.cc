@@ -98,10 +98,14 @@ void UplinkQueue::OnDelivered(int64_t sent_at_us, int64_t received_at_us, int64_
   reports_.push_back({sent_at_us, received_at_us, bytes_received});
   while (static_cast<int>(reports_.size()) > std::max(2, capacity_window_)) reports_.pop_front();
 
+  const std::optional<int64_t> previous_queueing_us = last_queueing_us_;
   min_one_way_us_ =
       last_queueing_us_.has_value() ? std::min(min_one_way_us_, one_way_us) : one_way_us;
   last_sent_at_us_ = sent_at_us;
   last_queueing_us_ = one_way_us - min_one_way_us_;
+  queue_jumped_ = previous_queueing_us.has_value() &&
+                  *previous_queueing_us < kBottleneckQueueingUs &&
+                  *last_queueing_us_ >= kQueueJumpUs;
   // Sends before the reported chunk no longer matter.
   while (sends_.size() > 1 && sends_[1].first <= sent_at_us) sends_.pop_front();
 }

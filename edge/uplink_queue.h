@@ -93,6 +93,14 @@ class UplinkQueue {
   // The last reported chunk's queueing delay (0 before any report): the part
   // of its round trip spent behind the edge's own earlier messages.
   int64_t last_queueing_us() const { return last_queueing_us_.value_or(0); }
+  // Whether the last report's queueing jumped: it queued at least
+  // kQueueJumpUs where the report before it queued less than
+  // kBottleneckQueueingUs. The first message behind a backlog that came
+  // from nothing: the uplink may just have turned thin, or a loss stalled
+  // it, or the path grew longer. One report cannot tell them apart (a
+  // paced run takes more, above), and on a link that turned thin every
+  // byte sent meanwhile joins the backlog; the next report settles it.
+  bool queue_jumped() const { return queue_jumped_; }
   // The queueing delay of a message sent at `sent_at_us` that arrived at
   // `received_at_us` (a delivery already reported): its one-way delay over
   // the least seen; 0 before any report.
@@ -117,6 +125,10 @@ class UplinkQueue {
   // cellular, satellite and wan presets: 25 ms and a run of 2 read a thin
   // phase in 0.35 s on average (1.3 s before) and cut no preset's estimate.
   static constexpr int64_t kBottleneckQueueingUs = 25000;
+  // Twice that: above what the presets' jitter alone queues (cellular's
+  // +-15 ms spans 30 ms), below what drift-coverage's first chunk behind
+  // its thin turn reads (111-180 ms traced).
+  static constexpr int64_t kQueueJumpUs = 50000;
   static constexpr size_t kBottleneckSamples = 2;
   static constexpr double kBottleneckRelease = 2.0;
 
@@ -149,6 +161,7 @@ class UplinkQueue {
   // The last reported chunk's queueing delay (its one-way delay over the
   // least seen); empty before the first report.
   std::optional<int64_t> last_queueing_us_;
+  bool queue_jumped_ = false;
 };
 
 }  // namespace tandem::edge

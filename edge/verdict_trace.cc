@@ -20,6 +20,7 @@ std::string VerdictTraceRecord::ToJsonLine() const {
   line["uplink_queueing_ms"] = uplink_queueing_ms;
   line["uplink_capacity_kbps"] = uplink_capacity_kbps;
   line["uplink_bottleneck_kbps"] = uplink_bottleneck_kbps;
+  line["uplink_queue_jumped"] = uplink_queue_jumped;
   line["est_alpha"] = est_alpha;
   line["est_rtt_ms"] = est_rtt_ms;
   line["est_t_draft_ms"] = est_t_draft_ms;

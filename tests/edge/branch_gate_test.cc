@@ -111,5 +111,30 @@ TEST_CASE("Branch gate: on a bottleneck uplink a branch must be worth its bytes"
   CHECK_FALSE(HoldBranchForUplink(kGate, queue, {0.5, 50, absl::Milliseconds(100), 10}, now));
 }
 
+TEST_CASE("Branch gate: a backlog from nothing holds even a likely branch until the next report",
+          "[edge][branch_gate]") {
+  // A fat uplink (8 Mbit/s, 80 ms one way) whose capacity the edge measured
+  // at its own pace, then a report of a chunk that queued 100 ms where the
+  // one before queued nothing (the uplink turned thin, or a loss stalled
+  // it): not yet measured to be the bottleneck, and no branch goes.
+  SimulatedLink link{1e6, 80000};
+  UplinkQueue queue;
+  Drive(link, queue, 10, 45, 50000, 1000000);
+  const BranchCandidate likely{0.9, 50, absl::Milliseconds(160), 10};
+  REQUIRE_FALSE(HoldBranchForUplink(kGate, queue, likely, 1000000));
+  const int64_t clock = link.clock_offset_us;
+  queue.OnSent(link.total_bytes + 45, 1000000);
+  queue.OnDelivered(1000000, clock + 1000000 + 80000 + 100000, link.total_bytes + 45);
+  REQUIRE(queue.queue_jumped());
+  REQUIRE(queue.bottleneck_bytes_per_s() == 0.0);
+  CHECK(HoldBranchForUplink(kGate, queue, likely, 1200000));
+  // The next report: the queue had drained (a stall's release), and the
+  // branch goes again.
+  queue.OnSent(link.total_bytes + 90, 1300000);
+  queue.OnDelivered(1300000, clock + 1300000 + 80000, link.total_bytes + 90);
+  REQUIRE_FALSE(queue.queue_jumped());
+  CHECK_FALSE(HoldBranchForUplink(kGate, queue, likely, 1400000));
+}
+
 }  // namespace
 }  // namespace tandem::edge

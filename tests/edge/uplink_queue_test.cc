@@ -223,6 +223,90 @@ TEST_CASE("UplinkQueue: a drifting cell is read within a few round trips each wa
   }
 }
 
+TEST_CASE("UplinkQueue: a backlog from nothing is flagged until the next report",
+          "[edge][uplink_queue]") {
+  // drift-coverage's thin turn, one report at a time: 45-byte messages every
+  // 50 ms through a fat link (80 ms one way), then the uplink falls to
+  // 1 kB/s (120 ms one way) while the edge sends three messages 5 ms apart.
+  // The first report of the new link shows the first of them queued 40 ms
+  // by the longer path plus its own 45 ms: a jump from nothing, flagged at
+  // once, well before a paced run can say that the link is the bottleneck.
+  SimulatedLink link{1e6, 80000};
+  UplinkQueue queue;
+  std::vector<SimulatedLink::Delivery> sent;
+  auto send = [&](int64_t at_us, int64_t bytes) {
+    sent.push_back(link.Send(at_us, bytes));
+    queue.OnSent(link.total_bytes, at_us);
+  };
+  auto report = [&](size_t i) {
+    queue.OnDelivered(sent[i].sent_at_us, sent[i].received_at_us, sent[i].bytes_received);
+  };
+  for (int i = 0; i < 10; ++i) send(i * 50000, 45);
+  for (size_t i = 0; i < sent.size(); ++i) report(i);
+  REQUIRE(queue.last_queueing_us() < UplinkQueue::kBottleneckQueueingUs);
+  CHECK_FALSE(queue.queue_jumped());
+  link.bytes_per_s = 1000.0;
+  link.propagation_us = 120000;
+  for (int i = 0; i < 3; ++i) send(500000 + i * 5000, 45);
+  report(10);
+  REQUIRE(queue.last_queueing_us() >= UplinkQueue::kQueueJumpUs);
+  CHECK(queue.queue_jumped());
+  CHECK(queue.bottleneck_bytes_per_s() == 0.0);  // a paced run needs more reports
+  // A new session over the link holds on to it until its own first report.
+  CHECK(queue.ForNewSession().queue_jumped());
+  // The next report settles it: behind a queue already known, not a jump,
+  // and with the one after it, a paced run.
+  report(11);
+  CHECK_FALSE(queue.queue_jumped());
+  report(12);
+  CHECK_FALSE(queue.queue_jumped());
+  CHECK(queue.bottleneck_bytes_per_s() > 0.0);
+}
+
+// Sends `count` messages of `bytes` every `period_us` through `link`, every
+// other one delayed `odd_delay_us` more (jitter; the stream is not
+// reordered, so the one after it waits for it), and reports them in order,
+// one at a time; returns how many reports read as a jump.
+int JumpsReported(SimulatedLink& link, UplinkQueue& queue, int count, int64_t bytes,
+                  int64_t period_us, int64_t odd_delay_us) {
+  std::vector<SimulatedLink::Delivery> sent;
+  for (int i = 0; i < count; ++i) {
+    sent.push_back(link.Send(i * period_us, bytes));
+    if (i % 2 == 1) sent.back().received_at_us += odd_delay_us;
+    if (i > 0) {
+      sent.back().received_at_us =
+          std::max(sent.back().received_at_us, sent[sent.size() - 2].received_at_us);
+    }
+    queue.OnSent(link.total_bytes, i * period_us);
+  }
+  int jumps = 0;
+  for (const SimulatedLink::Delivery& d : sent) {
+    queue.OnDelivered(d.sent_at_us, d.received_at_us, d.bytes_received);
+    if (queue.queue_jumped()) ++jumps;
+  }
+  return jumps;
+}
+
+TEST_CASE("UplinkQueue: jitter and a steady queue are not jumps", "[edge][uplink_queue]") {
+  // A fat link whose cloud stamps every other message 30 ms late (cellular's
+  // +-15 ms of jitter spans 30 ms): queued, but never by the jump.
+  SimulatedLink fat{1e6, 50000};
+  UplinkQueue jittered;
+  CHECK(JumpsReported(fat, jittered, 100, 100, 10000, 30000) == 0);
+  CHECK(jittered.last_queueing_us() >= 29000);
+  // The same with 60 ms: the first late one jumps from nothing (the ones
+  // after it queue behind each other).
+  SimulatedLink fat_again{1e6, 50000};
+  UplinkQueue late;
+  CHECK(JumpsReported(fat_again, late, 100, 100, 10000, 60000) >= 1);
+  // A thin link's standing backlog: every report after the first two queued
+  // behind the one before, so only the second is a jump.
+  SimulatedLink thin{3000.0, 40000};
+  UplinkQueue backlog;
+  CHECK(JumpsReported(thin, backlog, 100, 200, 10000, 0) == 1);
+  CHECK(backlog.last_queueing_us() > 1000000);
+}
+
 TEST_CASE("UplinkQueue: a brief slow spell on a fat link is not a bottleneck for long",
           "[edge][uplink_queue]") {
   // One 100-byte message every 20 ms (the edge's own 5 kB/s) through a fat

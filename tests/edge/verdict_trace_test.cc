@@ -22,6 +22,7 @@ TEST_CASE("VerdictTraceRecord: one JSON line with every field", "[edge][verdict_
   record.uplink_queueing_ms = 4.5;
   record.uplink_capacity_kbps = 75.7;
   record.uplink_bottleneck_kbps = 8.25;
+  record.uplink_queue_jumped = true;
   record.est_alpha = 0.74;
   record.est_rtt_ms = 113.8;
   record.est_t_draft_ms = 0.85;
@@ -32,7 +33,7 @@ TEST_CASE("VerdictTraceRecord: one JSON line with every field", "[edge][verdict_
   const std::string line = record.ToJsonLine();
   CHECK(line.find('\n') == std::string::npos);
   const nlohmann::json parsed = nlohmann::json::parse(line);
-  CHECK(parsed.size() == 18);
+  CHECK(parsed.size() == 19);
   CHECK(parsed["unix_us"].get<int64_t>() == record.unix_us);
   CHECK(parsed["since_start_ms"].get<double>() == record.since_start_ms);
   CHECK(parsed["branch"].get<bool>());
@@ -45,6 +46,7 @@ TEST_CASE("VerdictTraceRecord: one JSON line with every field", "[edge][verdict_
   CHECK(parsed["uplink_queueing_ms"].get<double>() == record.uplink_queueing_ms);
   CHECK(parsed["uplink_capacity_kbps"].get<double>() == record.uplink_capacity_kbps);
   CHECK(parsed["uplink_bottleneck_kbps"].get<double>() == record.uplink_bottleneck_kbps);
+  CHECK(parsed["uplink_queue_jumped"].get<bool>());
   CHECK(parsed["est_alpha"].get<double>() == record.est_alpha);
   CHECK(parsed["est_rtt_ms"].get<double>() == record.est_rtt_ms);
   CHECK(parsed["est_t_draft_ms"].get<double>() == record.est_t_draft_ms);
