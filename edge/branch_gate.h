@@ -45,8 +45,8 @@ struct BranchCandidate {
 //   (UplinkQueue::queue_jumped: a link that just turned thin, a loss
 //   stall, or a longer path; until the next report tells), always: at
 //   drift-coverage's thin turn the paced run that measures the bottleneck
-//   came a verdict (~0.6 s) after the first queued report, and the ~7
-//   branches sent in between were ~0.35 s of the 8 kbit/s link that every
+//   came a verdict (0.2-0.6 s) after the first queued report, and the 7-8
+//   branches sent in between were ~0.4 s of the 8 kbit/s link that every
 //   later chunk waited behind (docs/benchmarks.md);
 // - otherwise only on an uplink measured to be the bottleneck
 //   (UplinkQueue::bottleneck_bytes_per_s, a run of link-paced reports): when

@@ -127,7 +127,7 @@ class UplinkQueue {
   static constexpr int64_t kBottleneckQueueingUs = 25000;
   // Twice that: above what the presets' jitter alone queues (cellular's
   // +-15 ms spans 30 ms), below what drift-coverage's first chunk behind
-  // its thin turn reads (111-180 ms traced).
+  // its thin turn reads (111-194 ms traced).
   static constexpr int64_t kQueueJumpUs = 50000;
   static constexpr size_t kBottleneckSamples = 2;
   static constexpr double kBottleneckRelease = 2.0;
