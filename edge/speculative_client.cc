@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -98,7 +99,13 @@ SpeculativeClient::SpeculativeClient(const model::LlamaModel* draft,
       rng_(options_.seed),
       link_memory_(link_memory) {}
 
-absl::Status SpeculativeClient::SendMessage(const v1::EdgeMessage& message) {
+absl::Status SpeculativeClient::SendMessage(v1::EdgeMessage message) {
+  // A Draft's own send time is the one its verdict echoes.
+  int64_t sent_at_us = NowMicros();
+  if (message.has_draft() && message.draft().sent_at_us() > 0) {
+    sent_at_us = message.draft().sent_at_us();
+    message.mutable_draft()->set_sent_at_us(wire_clock_.ToWire(sent_at_us));
+  }
   const wire::WireBytes bytes = wire::MeasureWireBytes(message);
   stats_.uplink_payload_bytes += bytes.payload;
   stats_.uplink_message_bytes += bytes.message;
@@ -108,10 +115,6 @@ absl::Status SpeculativeClient::SendMessage(const v1::EdgeMessage& message) {
     stats_.draft_message_bytes += bytes.message;
     stats_.draft_framed_bytes += bytes.framed;
   }
-  // A Draft's own send time is the one its verdict echoes.
-  const int64_t sent_at_us = message.has_draft() && message.draft().sent_at_us() > 0
-                                 ? message.draft().sent_at_us()
-                                 : NowMicros();
   uplink_queue_.OnSent(stats_.uplink_framed_bytes, sent_at_us);
   return transport_.Send(message);
 }
@@ -155,6 +158,11 @@ absl::StatusOr<wire::ChunkVerdict> SpeculativeClient::DecodeVerdictMessage(
       wire::DecodeVerdict(
           message.verdict(), tokenizer_.vocab_size(),
           static_cast<size_t>(std::max(options_.residual_candidates, options_.top_k_return)) * 8));
+  // Send times come back on the session's clock (SendMessage).
+  verdict.echo_sent_at_us = wire_clock_.FromWire(verdict.echo_sent_at_us);
+  for (wire::Receipt& receipt : verdict.receipts) {
+    receipt.echo_sent_at_us = wire_clock_.FromWire(receipt.echo_sent_at_us);
+  }
   if (verdict.received_at_us > 0) {
     uplink_rate_.Observe(verdict.uplink_bytes_received, verdict.received_at_us);
     // Every delivery the verdict reports -- its chunk's and the receipts of
@@ -253,7 +261,7 @@ absl::Status SpeculativeClient::Open(const std::vector<int32_t>& prompt,
   open->set_zstd_level(static_cast<uint32_t>(options_.compression.level));
   wire::EncodeIds(prompt, options_.compression, open->mutable_prompt());
   const absl::Time open_sent = absl::Now();
-  TANDEM_RETURN_IF_ERROR(SendMessage(message));
+  TANDEM_RETURN_IF_ERROR(SendMessage(std::move(message)));
   TANDEM_ASSIGN_OR_RETURN(v1::CloudMessage reply, ReceiveMessage());
   if (!reply.has_opened()) {
     return absl::InternalError("the cloud did not answer Open with Opened");
@@ -313,6 +321,7 @@ absl::StatusOr<std::vector<int32_t>> SpeculativeClient::Generate(
   done_ = false;
   epoch_ = 0;
   start_ = absl::Now();
+  wire_clock_ = SessionClock(absl::ToUnixMicros(start_));
   const v1::DecodingMode decoding = cloud_ar ? v1::DECODING_MODE_CLOUD_AR
                                     : options_.decoding == DecodingMode::kSync
                                         ? v1::DECODING_MODE_SYNC
@@ -331,7 +340,7 @@ absl::StatusOr<std::vector<int32_t>> SpeculativeClient::Generate(
   v1::EdgeMessage close;
   close.mutable_close();
   // The session is over either way; a failed Close only loses cleanup.
-  if (SendMessage(close).ok()) transport_.Finish().IgnoreError();
+  if (SendMessage(std::move(close)).ok()) transport_.Finish().IgnoreError();
   FinishStats();
   if (stats != nullptr) *stats = stats_;
   return std::vector<int32_t>(sequence_.begin() + prompt_length_, sequence_.end());
@@ -419,7 +428,7 @@ absl::Status SpeculativeClient::RunSync() {
     v1::EdgeMessage message;
     wire::EncodeDraft(chunk, options_.verification, options_.sampling.greedy(),
                       options_.compression, message.mutable_draft());
-    TANDEM_RETURN_IF_ERROR(SendMessage(message));
+    TANDEM_RETURN_IF_ERROR(SendMessage(std::move(message)));
     TANDEM_ASSIGN_OR_RETURN(wire::ChunkVerdict verdict, ReceiveVerdict());
     if (verdict.epoch != epoch_ || verdict.seq != chunk.seq ||
         verdict.n_accepted > drafted.size()) {
@@ -491,7 +500,7 @@ absl::StatusOr<int32_t> SpeculativeClient::ResolveExact(wire::ChunkVerdict verdi
     resample->set_first_draw(verdict.first_draw + static_cast<uint32_t>(verdict.candidates.size()));
     resample->set_count(static_cast<uint32_t>(options_.residual_candidates));
     resample->set_dense(round + 1 >= options_.max_resample_rounds);
-    TANDEM_RETURN_IF_ERROR(SendMessage(message));
+    TANDEM_RETURN_IF_ERROR(SendMessage(std::move(message)));
     TANDEM_ASSIGN_OR_RETURN(verdict, ReceiveVerdict());
   }
 }
@@ -577,7 +586,7 @@ absl::StatusOr<bool> SpeculativeClient::GrowBranch(PipelineState& state,
   wire::EncodeDraft(chunk, options_.verification, options_.sampling.greedy(), options_.compression,
                     message.mutable_draft());
   const int64_t sent_before = stats_.uplink_framed_bytes;
-  TANDEM_RETURN_IF_ERROR(SendMessage(message));
+  TANDEM_RETURN_IF_ERROR(SendMessage(std::move(message)));
   last_branch_bytes_ = stats_.uplink_framed_bytes - sent_before;  // SendMessage measured it
   return true;
 }
@@ -689,7 +698,7 @@ absl::Status SpeculativeClient::RunPipelined() {
       wire::EncodeDraft(chunk, options_.verification, options_.sampling.greedy(),
                         options_.compression, message.mutable_draft());
       const int64_t framed_before = stats_.uplink_framed_bytes;
-      status = SendMessage(message);
+      status = SendMessage(std::move(message));
       chunk_overhead_ += absl::Now() - send_start;
       if (controller_) {
         controller_->ObserveChunkBytes(
@@ -733,7 +742,7 @@ absl::Status SpeculativeClient::RunPipelined() {
   if (status.ok()) {
     v1::EdgeMessage close;
     close.mutable_close();
-    SendMessage(close).IgnoreError();  // the session is over either way
+    SendMessage(std::move(close)).IgnoreError();  // the session is over either way
     transport_.CloseSend();
   } else {
     transport_.Cancel();

@@ -24,6 +24,7 @@
 #include "edge/generation_stats.h"
 #include "edge/link_memory.h"
 #include "edge/pipeline_state.h"
+#include "edge/session_clock.h"
 #include "edge/uplink_queue.h"
 #include "edge/verdict_receiver.h"
 #include "edge/verdict_trace.h"
@@ -169,7 +170,9 @@ class SpeculativeClient {
   void FinishStats();
   absl::StatusOr<std::unique_ptr<Drafter>> MakeDrafter() const;
   absl::Status RunCloudAr();
-  absl::Status SendMessage(const tandem::v1::EdgeMessage& message);
+  // Byte accounting for every message to the cloud; a Draft's send time
+  // (Unix microseconds) goes on the wire on the session's clock.
+  absl::Status SendMessage(tandem::v1::EdgeMessage message);
   absl::StatusOr<tandem::v1::CloudMessage> ReceiveMessage();
   // Byte accounting and Error -> Status for every message from the cloud.
   absl::StatusOr<tandem::v1::CloudMessage> Received(tandem::v1::CloudMessage message);
@@ -221,6 +224,7 @@ class SpeculativeClient {
   std::unique_ptr<spec::DraftLengthController> controller_;  // pipelined, adaptive
   GenerationStats stats_;
   absl::Time start_;
+  SessionClock wire_clock_;  // Draft.sent_at_us on the wire (edge/session_clock.h)
   bool done_ = false;
 };
 

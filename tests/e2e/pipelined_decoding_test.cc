@@ -173,6 +173,77 @@ TEST_CASE("Pipelined decoding: correction branches are taken and keep greedy out
   CHECK(taken > 0);  // rejections continued in a branch: the cloud's path was exercised
 }
 
+// Records the send time each Draft carries on the wire.
+class SendTimeRecorder final : public edge::VerifierTransport {
+ public:
+  SendTimeRecorder(std::unique_ptr<edge::VerifierTransport> inner, std::vector<int64_t>* sent_at)
+      : inner_(std::move(inner)), sent_at_(sent_at) {}
+  absl::Status Send(const v1::EdgeMessage& message) override {
+    if (message.has_draft()) sent_at_->push_back(message.draft().sent_at_us());
+    return inner_->Send(message);
+  }
+  absl::StatusOr<v1::CloudMessage> Receive() override { return inner_->Receive(); }
+  void CloseSend() override { inner_->CloseSend(); }
+  void Cancel() override { inner_->Cancel(); }
+  absl::Status Finish() override { return inner_->Finish(); }
+
+ private:
+  std::unique_ptr<edge::VerifierTransport> inner_;
+  std::vector<int64_t>* sent_at_;  // written by the edge's one sending thread
+};
+
+TEST_CASE("Pipelined decoding: send times go on the wire session-relative and come back Unix",
+          "[e2e][integration][pipeline]") {
+  const Pair pair;
+  const model::Tokenizer& tokenizer = *pair.tokenizer;
+  auto cloud = testing::StartCloud(testing::TargetDir());
+  const std::string prompt = "import os\n";
+  const std::vector<int32_t> reference = testing::TargetGreedy(*pair.target, tokenizer, prompt, 40);
+  // Branches, so the cloud drops some (those that do not apply) and returns
+  // their send times in receipts as well as in verdicts' echoes.
+  edge::SpeculativeOptions options;
+  options.verification = v1::VERIFICATION_MODE_SPARSE_DRAFT;
+  options.max_tokens = 40;
+  options.draft_max = 2;
+  options.draft_ahead = 8;
+  options.adaptive = false;
+  options.branches = 3;
+  options.branch_length = 4;
+  std::vector<edge::VerdictTraceRecord> records;
+  options.on_verdict = [&records](const edge::VerdictTraceRecord& r) { records.push_back(r); };
+  std::vector<int64_t> sent_at;
+  edge::GenerationStats stats;
+  const absl::Time before = absl::Now();
+  auto ids = RunPipelined(pair, tokenizer, testing::Address(*cloud), options, prompt,
+                          absl::Milliseconds(10), &stats,
+                          [&sent_at](std::unique_ptr<edge::VerifierTransport> inner) {
+                            return std::make_unique<SendTimeRecorder>(std::move(inner), &sent_at);
+                          });
+  const int64_t session_us = absl::ToInt64Microseconds(absl::Now() - before);
+  INFO(ids.status().message());
+  REQUIRE(ids.ok());
+  CHECK(*ids == reference);
+  CHECK(stats.branches_sent > 0);
+  // On the wire: microseconds since the session began (a Unix time would be
+  // ~1.8e15), every one stamped.
+  REQUIRE(!sent_at.empty());
+  for (const int64_t t : sent_at) {
+    INFO("Draft.sent_at_us " << t << ", the session lasted " << session_us << " us");
+    CHECK(t >= 1);
+    CHECK(t <= session_us + 1);
+  }
+  // Echoes converted back: round trips and queueing within the session.
+  REQUIRE(stats.rtt_samples > 0);
+  const absl::Duration mean_rtt = stats.rtt_total / stats.rtt_samples;
+  CHECK(mean_rtt >= absl::ZeroDuration());
+  CHECK(absl::ToInt64Microseconds(mean_rtt) <= session_us);
+  REQUIRE(!records.empty());
+  for (const edge::VerdictTraceRecord& r : records) {
+    CHECK(r.rtt_ms >= 0);
+    CHECK(r.uplink_queueing_ms <= r.since_start_ms);
+  }
+}
+
 TEST_CASE("Pipelined decoding: adaptive D leaves room for a taken correction branch",
           "[e2e][integration][pipeline]") {
   // A taken branch's tokens count against D until their verdict arrives,
