@@ -1,6 +1,7 @@
 #include "cloud/cloud_config.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/wire/protocol_version.h"
 
 namespace tandem::cloud {
 namespace {
@@ -28,6 +29,13 @@ absl::Status CloudConfig::Validate() const {
                                     {"max-message-bytes", max_message_bytes},
                                     {"zstd-min-bytes", zstd_min_bytes}}) {
     if (absl::Status s = Positive(flag, value); !s.ok()) return s;
+  }
+  if (max_draft_tokens < wire::kGuaranteedDraftTokens) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--max-draft-tokens=", max_draft_tokens, " is below ", wire::kGuaranteedDraftTokens,
+        ", the chunk every cloud takes (an edge sends its first chunk before Opened names the "
+        "limit); use at least ",
+        wire::kGuaranteedDraftTokens));
   }
   if (zstd_level < 1 || zstd_level > 19) {
     return absl::InvalidArgumentError(

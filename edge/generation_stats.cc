@@ -160,6 +160,8 @@ std::string GenerationStats::ToJson() const {
       {"confidence_cuts", confidence_cuts},
       {"branches_sent", branches_sent},
       {"branches_before_first_verdict", branches_before_first_verdict},
+      {"chunks_before_opened", chunks_before_opened},
+      {"drafts_before_opened", drafts_before_opened},
       {"branch_draft_tokens", branch_draft_tokens},
       {"branches_taken", branches_taken},
       {"main_path_rejections", main_path_rejections},

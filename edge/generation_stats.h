@@ -81,6 +81,10 @@ struct GenerationStats {
   // not yet measured in this generation (SpeculativeClient's link_memory
   // bounds it on a link measured before).
   int64_t branches_before_first_verdict = 0;
+  // Pipelined: the chunks, and the drafted tokens in them, sent behind Open
+  // before Opened arrived (SpeculativeOptions::send_before_opened).
+  int64_t chunks_before_opened = 0;
+  int64_t drafts_before_opened = 0;
   // Stall events (a loss proxy): verdict round trips over twice the running
   // RTT estimate plus 20 ms, as a TCP retransmission would cause.
   int64_t stall_events = 0;

@@ -92,6 +92,10 @@ ABSL_FLAG(double, assumed_uplink_kbps, 64,
 ABSL_FLAG(bool, early_branches, true,
           "Grow correction branches between chunks while the chunks in flight keep the cloud "
           "busy, not only when the draft-ahead limit makes the edge wait.");
+ABSL_FLAG(bool, send_before_opened, true,
+          "Pipelined: send the first chunks (at most 8 drafted tokens each, up to D) right "
+          "behind Open instead of waiting a round trip for Opened. Set false for a cloud whose "
+          "--max-draft-tokens is below 8.");
 ABSL_FLAG(double, branch_min_score, 0.01,
           "Draft a correction branch only if its estimated chance of being taken "
           "(alpha^k times the draft's probability of its root) is at least this.");
@@ -273,6 +277,7 @@ absl::StatusOr<tandem::edge::SpeculativeOptions> SpeculativeOptionsFromFlags() {
   options.branches = absl::GetFlag(FLAGS_branches);
   options.branch_length = absl::GetFlag(FLAGS_branch_length);
   options.early_branches = absl::GetFlag(FLAGS_early_branches);
+  options.send_before_opened = absl::GetFlag(FLAGS_send_before_opened);
   if (const std::string target = absl::GetFlag(FLAGS_branch_queue_target); target != "auto") {
     absl::Duration parsed;
     if (!absl::ParseDuration(target, &parsed)) {

@@ -119,10 +119,11 @@ absl::Status SpeculativeClient::SendMessage(v1::EdgeMessage message) {
   return transport_.Send(message);
 }
 
-absl::StatusOr<v1::CloudMessage> SpeculativeClient::ReceiveMessage() {
-  TANDEM_ASSIGN_OR_RETURN(v1::CloudMessage message, receiver_ != nullptr
-                                                        ? receiver_->Pop(&stats_.edge_wait_time)
-                                                        : transport_.Receive());
+absl::StatusOr<v1::CloudMessage> SpeculativeClient::ReceiveMessage(absl::Time* arrived_at) {
+  TANDEM_ASSIGN_OR_RETURN(v1::CloudMessage message,
+                          receiver_ != nullptr ? receiver_->Pop(&stats_.edge_wait_time, arrived_at)
+                                               : transport_.Receive());
+  if (receiver_ == nullptr && arrived_at != nullptr) *arrived_at = absl::Now();
   return Received(std::move(message));
 }
 
@@ -236,8 +237,8 @@ bool SpeculativeClient::Commit(int32_t token) {
   return true;
 }
 
-absl::Status SpeculativeClient::Open(const std::vector<int32_t>& prompt,
-                                     v1::DecodingMode decoding) {
+absl::Status SpeculativeClient::SendOpen(const std::vector<int32_t>& prompt,
+                                         v1::DecodingMode decoding) {
   v1::EdgeMessage message;
   v1::Open* open = message.mutable_open();
   open->set_protocol_version(wire::kProtocolVersion);
@@ -260,15 +261,19 @@ absl::Status SpeculativeClient::Open(const std::vector<int32_t>& prompt,
   open->set_stop_at_eos(true);
   open->set_zstd_level(static_cast<uint32_t>(options_.compression.level));
   wire::EncodeIds(prompt, options_.compression, open->mutable_prompt());
-  const absl::Time open_sent = absl::Now();
-  TANDEM_RETURN_IF_ERROR(SendMessage(std::move(message)));
-  TANDEM_ASSIGN_OR_RETURN(v1::CloudMessage reply, ReceiveMessage());
+  open_sent_ = absl::Now();
+  return SendMessage(std::move(message));
+}
+
+absl::Status SpeculativeClient::AwaitOpened() {
+  absl::Time arrived_at;
+  TANDEM_ASSIGN_OR_RETURN(v1::CloudMessage reply, ReceiveMessage(&arrived_at));
   if (!reply.has_opened()) {
     return absl::InternalError("the cloud did not answer Open with Opened");
   }
   // The Open exchange is the first RTT sample (minus the cloud's prefill).
   open_prefill_ = absl::Microseconds(reply.opened().prefill_us());
-  open_rtt_ = std::max(absl::ZeroDuration(), absl::Now() - open_sent - open_prefill_);
+  open_rtt_ = std::max(absl::ZeroDuration(), arrived_at - open_sent_ - open_prefill_);
   stop_ids_.clear();
   stop_ids_.insert(reply.opened().stop_ids().begin(), reply.opened().stop_ids().end());
   max_context_ = reply.opened().max_context();
@@ -326,15 +331,17 @@ absl::StatusOr<std::vector<int32_t>> SpeculativeClient::Generate(
                                     : options_.decoding == DecodingMode::kSync
                                         ? v1::DECODING_MODE_SYNC
                                         : v1::DECODING_MODE_PIPELINED;
-  TANDEM_RETURN_IF_ERROR(Open(sequence_, decoding));
+  TANDEM_RETURN_IF_ERROR(SendOpen(sequence_, decoding));
   if (options_.decoding == DecodingMode::kPipelined) {
-    // RunPipelined ends the stream itself (its receiver thread reads it).
+    // RunPipelined awaits Opened behind its first chunk, and ends the stream
+    // itself (its receiver thread reads it).
     TANDEM_RETURN_IF_ERROR(RunPipelined());
     if (on_text_) on_text_(detokenizer_->Flush());
     FinishStats();
     if (stats != nullptr) *stats = stats_;
     return std::vector<int32_t>(sequence_.begin() + prompt_length_, sequence_.end());
   }
+  TANDEM_RETURN_IF_ERROR(AwaitOpened());
   TANDEM_RETURN_IF_ERROR(cloud_ar ? RunCloudAr() : RunSync());
   if (on_text_) on_text_(detokenizer_->Flush());
   v1::EdgeMessage close;
@@ -396,10 +403,13 @@ absl::StatusOr<std::unique_ptr<Drafter>> SpeculativeClient::MakeDrafter() const 
   draft_options.sparse_top_k = options_.sparse_top_k;
   if (options_.decoding == DecodingMode::kPipelined) draft_options.runner_ups = options_.branches;
   draft_options.vocab_size = tokenizer_.vocab_size();
-  draft_options.capacity =
-      std::min<int64_t>(draft_->config().max_position_embeddings,
-                        std::max<int64_t>(max_context_, prompt_length_ + options_.max_tokens +
-                                                            options_.draft_ahead + 2));
+  // The longest sequence it drafts after: the budget's last token plus the
+  // draft-ahead limit, or plus a correction branch (root and drafts). The
+  // pipelined edge makes its drafters before Opened names the context.
+  const int64_t beyond_budget = std::max(options_.draft_ahead, options_.branch_length + 1);
+  draft_options.capacity = std::min<int64_t>(
+      draft_->config().max_position_embeddings,
+      std::max<int64_t>(max_context_, prompt_length_ + options_.max_tokens + beyond_budget + 2));
   return Drafter::Create(*draft_, draft_options);
 }
 
@@ -591,24 +601,116 @@ absl::StatusOr<bool> SpeculativeClient::GrowBranch(PipelineState& state,
   return true;
 }
 
+PipelineOptions SpeculativeClient::OptionsBeforeOpened() const {
+  // The cloud's chunk limit is unknown until Opened: no chunk longer than
+  // every cloud takes. The adaptive edge starts where its controller will:
+  // the last choice over this link, or the initial chunk and D.
+  PipelineOptions options;
+  options.chunk_tokens = std::min(options_.draft_max, wire::kGuaranteedDraftTokens);
+  options.draft_ahead = options_.draft_ahead;
+  if (options_.adaptive) {
+    const bool remembered = link_memory_ != nullptr && link_memory_->controller.has_value();
+    options.chunk_tokens =
+        std::min(options.chunk_tokens,
+                 remembered ? link_memory_->controller->current().gamma : kInitialChunkTokens);
+    options.draft_ahead =
+        std::min(options.draft_ahead, remembered ? link_memory_->controller->current().draft_ahead
+                                                 : 2 * options.chunk_tokens);
+  }
+  options.chunk_tokens = std::max(1, options.chunk_tokens);
+  options.min_chunk = options.chunk_tokens;  // full chunks: the cloud is busy with its prefill
+  options.draft_ahead = std::max(options.draft_ahead, options.chunk_tokens);
+  return options;
+}
+
+absl::StatusOr<bool> SpeculativeClient::SendChunksBeforeOpened(PipelineState& state,
+                                                               std::vector<double>& draft_seconds) {
+  // Within the token budget and the draft model's context (the target's
+  // comes with Opened; a cloud whose context is shorter than the prompt plus
+  // these drafts refuses them with an error naming the context).
+  auto can_draft = [&] {
+    const int64_t room = static_cast<int64_t>(draft_->config().max_position_embeddings) -
+                         static_cast<int64_t>(sequence_.size()) - state.ahead() - 2;
+    return state.CanDraft() && options_.max_tokens - state.ahead() > 0 && room > 0;
+  };
+  bool cut = false;
+  while (!cut && can_draft()) {
+    const absl::Time draft_start = absl::Now();
+    TANDEM_ASSIGN_OR_RETURN(std::vector<DraftedToken> drafted,
+                            drafter_->Propose(state.SpeculativeSequence(), 1));
+    const absl::Duration took = absl::Now() - draft_start;
+    UpdateEwma(absl::ToDoubleMicroseconds(took), draft_us_ewma_);
+    draft_seconds.push_back(absl::ToDoubleSeconds(took));
+    if (drafted.front().confidence < options_.draft_p_min) {
+      cut = true;  // likely rejected: send it now, draft on after the verdict
+      ++stats_.confidence_cuts;
+    }
+    state.AddDrafted(std::move(drafted.front()));
+    if (state.ShouldSend(/*no_more_drafts=*/cut || !can_draft())) {
+      TANDEM_RETURN_IF_ERROR(SendChunk(state));
+    }
+  }
+  return cut;
+}
+
+absl::Status SpeculativeClient::SendChunk(PipelineState& state) {
+  stats_.in_flight_sum += state.in_flight_chunks();
+  stats_.gamma_sum += state.options().chunk_tokens;
+  wire::DraftChunk chunk = state.TakeChunk(NowMicros());
+  stats_.sent_draft_tokens += static_cast<int64_t>(chunk.n_draft());
+  ++stats_.chunks;
+  const absl::Time send_start = absl::Now();
+  v1::EdgeMessage message;
+  wire::EncodeDraft(chunk, options_.verification, options_.sampling.greedy(), options_.compression,
+                    message.mutable_draft());
+  const int64_t framed_before = stats_.uplink_framed_bytes;
+  const absl::Status status = SendMessage(std::move(message));
+  chunk_overhead_ += absl::Now() - send_start;
+  if (controller_) {
+    controller_->ObserveChunkBytes(static_cast<int>(chunk.n_draft()),
+                                   static_cast<double>(stats_.uplink_framed_bytes - framed_before));
+  }
+  return status;
+}
+
 absl::Status SpeculativeClient::RunPipelined() {
   TANDEM_ASSIGN_OR_RETURN(drafter_, MakeDrafter());
   branch_drafter_.reset();
   if (options_.branches > 0) {
     TANDEM_ASSIGN_OR_RETURN(branch_drafter_, MakeDrafter());
   }
+  VerdictReceiver receiver(transport_);
+  receiver_ = &receiver;
+  // The first chunks go right behind Open: the cloud verifies them as soon
+  // as its prefill is done, a round trip sooner than if the edge waited for
+  // Opened (docs/protocol.md, "The first chunks ride behind Open"). Branches
+  // wait for Opened.accepts_branches.
+  PipelineState state(OptionsBeforeOpened(), sequence_);
+  std::vector<double> first_draft_seconds;
+  absl::StatusOr<bool> first_cut =
+      options_.send_before_opened ? SendChunksBeforeOpened(state, first_draft_seconds) : false;
+  stats_.chunks_before_opened = stats_.chunks;
+  stats_.drafts_before_opened = stats_.sent_draft_tokens;
+  // Opened, or the cloud's reason for refusing Open: that also explains a
+  // chunk that the closed stream refused.
+  absl::Status status = AwaitOpened();
+  if (status.ok()) status = first_cut.status();
+  if (!status.ok()) {
+    transport_.Cancel();  // ends the stream: the receiver thread returns
+    receiver_ = nullptr;
+    return status;
+  }
   PipelineOptions pipeline;
   pipeline.chunk_tokens = std::min<int>(options_.draft_max, static_cast<int>(cloud_max_draft_));
   pipeline.min_chunk = std::min(options_.draft_min, pipeline.chunk_tokens);
   pipeline.draft_ahead = options_.draft_ahead;
-  PipelineState state(pipeline, sequence_);
   controller_.reset();
   if (options_.adaptive) {
     spec::ControllerOptions controller;
     controller.min_gamma = pipeline.min_chunk;
     controller.max_gamma = pipeline.chunk_tokens;
     controller.max_draft_ahead = pipeline.draft_ahead;
-    controller.initial_gamma = std::min(pipeline.chunk_tokens, 4);
+    controller.initial_gamma = std::min(pipeline.chunk_tokens, kInitialChunkTokens);
     controller.initial_draft_ahead = 2 * controller.initial_gamma;
     pipeline.chunk_tokens = std::max(controller.initial_gamma, pipeline.min_chunk);
     pipeline.draft_ahead = std::min(
@@ -634,13 +736,11 @@ absl::Status SpeculativeClient::RunPipelined() {
                                           stats_.cloud_verify_per_token_ms * 1e-3);
     }
     controller_->ObserveOpenRtt(absl::ToDoubleSeconds(open_rtt_));
-    state.set_options(pipeline);
+    for (const double seconds : first_draft_seconds) controller_->ObserveDraftTime(seconds);
   }
-  bool decided = false;  // the first decision waits for the first draft time
-  bool paused = false;   // a low-confidence draft: wait for the next verdict
-  VerdictReceiver receiver(transport_);
-  receiver_ = &receiver;
-  absl::Status status = absl::OkStatus();
+  state.set_options(pipeline);
+  bool decided = false;      // the first decision waits for the next draft time
+  bool paused = *first_cut;  // a low-confidence draft: wait for the next verdict
   while (!done_ && status.ok()) {
     // Apply whatever verdicts have arrived, without waiting.
     while (!done_ && status.ok()) {
@@ -688,23 +788,7 @@ absl::Status SpeculativeClient::RunPipelined() {
     const bool more_drafts =
         !paused && state.CanDraft() && budget - (can_draft ? 1 : 0) > 0 && room > 1;
     if (state.ShouldSend(/*no_more_drafts=*/!more_drafts)) {
-      stats_.in_flight_sum += state.in_flight_chunks();
-      stats_.gamma_sum += state.options().chunk_tokens;
-      wire::DraftChunk chunk = state.TakeChunk(NowMicros());
-      stats_.sent_draft_tokens += static_cast<int64_t>(chunk.n_draft());
-      ++stats_.chunks;
-      const absl::Time send_start = absl::Now();
-      v1::EdgeMessage message;
-      wire::EncodeDraft(chunk, options_.verification, options_.sampling.greedy(),
-                        options_.compression, message.mutable_draft());
-      const int64_t framed_before = stats_.uplink_framed_bytes;
-      status = SendMessage(std::move(message));
-      chunk_overhead_ += absl::Now() - send_start;
-      if (controller_) {
-        controller_->ObserveChunkBytes(
-            static_cast<int>(chunk.n_draft()),
-            static_cast<double>(stats_.uplink_framed_bytes - framed_before));
-      }
+      status = SendChunk(state);
       continue;
     }
     if (!can_draft) {

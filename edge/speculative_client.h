@@ -69,6 +69,11 @@ struct SpeculativeOptions {
   // next chunk take to draft (PipelineState::CloudBusyUntilUs): a branch is
   // worth most while its chunk is fresh. Off: only when the edge would wait.
   bool early_branches = true;
+  // Pipelined: send the first chunks behind Open, before Opened (at most
+  // wire::kGuaranteedDraftTokens each, up to D; docs/protocol.md). Off for a
+  // cloud that takes shorter chunks (an older tandem-cloud run with
+  // --max-draft-tokens below 8): the edge then waits for Opened.
+  bool send_before_opened = true;
   // Branches are speculative traffic. With a finite target, a branch is
   // held back if the uplink queue it would join, itself included, is
   // predicted to take longer than this to drain, or if it would cost the
@@ -137,9 +142,26 @@ class SpeculativeClient {
       GenerationStats* stats);
 
  private:
-  absl::Status Open(const std::vector<int32_t>& prompt, tandem::v1::DecodingMode decoding);
+  // The Open exchange, in two halves: pipelined decoding sends its first
+  // chunks in between (SendChunksBeforeOpened).
+  absl::Status SendOpen(const std::vector<int32_t>& prompt, tandem::v1::DecodingMode decoding);
+  // Reads Opened: the cloud's limits, stop ids and verify cost; the first
+  // RTT sample.
+  absl::Status AwaitOpened();
   absl::Status RunSync();
   absl::Status RunPipelined();
+  // The adaptive controller's first chunk size without link memory.
+  static constexpr int kInitialChunkTokens = 4;
+  // Pipelined, before Opened: chunks of at most wire::kGuaranteedDraftTokens
+  // (the adaptive edge's initial or remembered gamma), up to its D.
+  PipelineOptions OptionsBeforeOpened() const;
+  // Drafts and sends those chunks until D, the token budget or a
+  // low-confidence draft (whose chunk goes at once, as in the main loop);
+  // each token's draft time goes to `draft_seconds`. True if a draft cut it.
+  absl::StatusOr<bool> SendChunksBeforeOpened(PipelineState& state,
+                                              std::vector<double>& draft_seconds);
+  // Sends the open chunk (and any unsent correction before it) and counts it.
+  absl::Status SendChunk(PipelineState& state);
   // Applies one verdict in pipelined mode (commits, resolves a rejection).
   absl::Status ApplyPipelined(const tandem::v1::CloudMessage& message, PipelineState& state);
   // Hands options_.on_verdict the record of a verdict just applied.
@@ -173,7 +195,9 @@ class SpeculativeClient {
   // Byte accounting for every message to the cloud; a Draft's send time
   // (Unix microseconds) goes on the wire on the session's clock.
   absl::Status SendMessage(tandem::v1::EdgeMessage message);
-  absl::StatusOr<tandem::v1::CloudMessage> ReceiveMessage();
+  // The next message from the cloud; `arrived_at`, if given, is set to when
+  // it arrived (the receiver thread's time in pipelined mode).
+  absl::StatusOr<tandem::v1::CloudMessage> ReceiveMessage(absl::Time* arrived_at = nullptr);
   // Byte accounting and Error -> Status for every message from the cloud.
   absl::StatusOr<tandem::v1::CloudMessage> Received(tandem::v1::CloudMessage message);
   absl::StatusOr<wire::ChunkVerdict> ReceiveVerdict();
@@ -208,9 +232,10 @@ class SpeculativeClient {
   uint32_t epoch_ = 0;
   VerdictReceiver* receiver_ = nullptr;  // pipelined: messages come from here
   absl::Duration last_rtt_;              // from the last verdict's echo
-  absl::Duration open_rtt_;              // from the Open/Opened exchange
-  absl::Duration open_prefill_;          // the cloud's prompt prefill time
-  absl::Duration chunk_overhead_;        // edge send/apply time since the last verdict
+  absl::Time open_sent_;
+  absl::Duration open_rtt_;        // from the Open/Opened exchange
+  absl::Duration open_prefill_;    // the cloud's prompt prefill time
+  absl::Duration chunk_overhead_;  // edge send/apply time since the last verdict
   int64_t chunks_at_last_verdict_ = 0;
   DeliveryRate uplink_rate_;       // from the cloud's receive times and byte counts
   DeliveryRate downlink_rate_;     // from this edge's

@@ -14,9 +14,10 @@ VerdictReceiver::~VerdictReceiver() {
 void VerdictReceiver::Run() {
   while (true) {
     absl::StatusOr<tandem::v1::CloudMessage> message = transport_.Receive();
+    const absl::Time at = absl::Now();
     const bool ended = !message.ok();
     absl::MutexLock lock(&mu_);
-    queue_.push_back(std::move(message));
+    queue_.push_back({std::move(message), at});
     if (ended) return;
   }
 }
@@ -25,20 +26,21 @@ std::optional<absl::StatusOr<tandem::v1::CloudMessage>> VerdictReceiver::TryPop(
   absl::MutexLock lock(&mu_);
   if (queue_.empty()) return std::nullopt;
   // Copy: the final status stays queued for later callers.
-  absl::StatusOr<tandem::v1::CloudMessage> message = queue_.front();
+  absl::StatusOr<tandem::v1::CloudMessage> message = queue_.front().message;
   if (message.ok()) queue_.pop_front();
   return message;
 }
 
-absl::StatusOr<tandem::v1::CloudMessage> VerdictReceiver::Pop(absl::Duration* waited) {
+absl::StatusOr<tandem::v1::CloudMessage> VerdictReceiver::Pop(absl::Duration* waited,
+                                                              absl::Time* arrived_at) {
   const absl::Time start = absl::Now();
   absl::MutexLock lock(&mu_);
   mu_.Await(absl::Condition(
-      +[](std::deque<absl::StatusOr<tandem::v1::CloudMessage>>* q) { return !q->empty(); },
-      &queue_));
+      +[](std::deque<Arrival>* q) { return !q->empty(); }, &queue_));
   if (waited != nullptr) *waited += absl::Now() - start;
+  if (arrived_at != nullptr) *arrived_at = queue_.front().at;
   // Copy: the final status stays queued for later callers.
-  absl::StatusOr<tandem::v1::CloudMessage> message = queue_.front();
+  absl::StatusOr<tandem::v1::CloudMessage> message = queue_.front().message;
   if (message.ok()) queue_.pop_front();
   return message;
 }

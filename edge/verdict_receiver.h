@@ -29,15 +29,22 @@ class VerdictReceiver {
 
   // The next message if one is queued, without blocking.
   std::optional<absl::StatusOr<tandem::v1::CloudMessage>> TryPop();
-  // Blocks for the next message; adds the time spent waiting to *waited.
-  absl::StatusOr<tandem::v1::CloudMessage> Pop(absl::Duration* waited);
+  // Blocks for the next message; adds the time spent waiting to *waited
+  // and, if `arrived_at` is given, sets it to when the transport delivered
+  // the message (for a round trip measured while the edge was busy).
+  absl::StatusOr<tandem::v1::CloudMessage> Pop(absl::Duration* waited,
+                                               absl::Time* arrived_at = nullptr);
 
  private:
+  struct Arrival {
+    absl::StatusOr<tandem::v1::CloudMessage> message;
+    absl::Time at;
+  };
   void Run();
 
   VerifierTransport& transport_;
   absl::Mutex mu_;
-  std::deque<absl::StatusOr<tandem::v1::CloudMessage>> queue_ ABSL_GUARDED_BY(mu_);
+  std::deque<Arrival> queue_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
 

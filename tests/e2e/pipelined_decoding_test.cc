@@ -3,15 +3,19 @@
 // chunk size gamma, the draft-ahead limit D, link delay, or correction
 // branches.
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "catch2/catch.hpp"
+#include "common/wire/protocol_version.h"
 #include "tests/testing/cloud_fixture.h"
 #include "tests/testing/delayed_transport.h"
 
@@ -242,6 +246,141 @@ TEST_CASE("Pipelined decoding: send times go on the wire session-relative and co
     CHECK(r.rtt_ms >= 0);
     CHECK(r.uplink_queueing_ms <= r.since_start_ms);
   }
+}
+
+// Holds the cloud's Opened until the edge has sent a Draft (or 30 s have
+// passed), and records every Draft the edge sends in `drafts`.
+class OpenedAfterFirstDraft final : public edge::VerifierTransport {
+ public:
+  OpenedAfterFirstDraft(std::unique_ptr<edge::VerifierTransport> inner,
+                        std::vector<v1::Draft>* drafts)
+      : inner_(std::move(inner)), drafts_(drafts) {}
+  absl::Status Send(const v1::EdgeMessage& message) override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (message.has_draft()) drafts_->push_back(message.draft());
+    }
+    return inner_->Send(message);
+  }
+  absl::StatusOr<v1::CloudMessage> Receive() override {
+    absl::StatusOr<v1::CloudMessage> message = inner_->Receive();
+    if (message.ok() && message->has_opened()) {
+      absl::MutexLock lock(&mu_);
+      mu_.AwaitWithTimeout(absl::Condition(
+                               +[](std::vector<v1::Draft>* d) { return !d->empty(); }, drafts_),
+                           absl::Seconds(30));
+    }
+    return message;
+  }
+  void CloseSend() override { inner_->CloseSend(); }
+  void Cancel() override { inner_->Cancel(); }
+  absl::Status Finish() override { return inner_->Finish(); }
+
+ private:
+  std::unique_ptr<edge::VerifierTransport> inner_;
+  absl::Mutex mu_;
+  std::vector<v1::Draft>* drafts_ ABSL_GUARDED_BY(mu_);
+};
+
+TEST_CASE("Pipelined decoding: the first chunks go out behind Open, before Opened",
+          "[e2e][integration][pipeline]") {
+  const Pair pair;
+  const model::Tokenizer& tokenizer = *pair.tokenizer;
+  auto cloud = testing::StartCloud(testing::TargetDir());
+  const std::string prompt = "def ";
+  const std::vector<int32_t> reference = testing::TargetGreedy(*pair.target, tokenizer, prompt, 32);
+  struct Case {
+    bool adaptive;
+    int gamma, draft_ahead;
+    int want_chunk, want_ahead;  // the most drafted per chunk and in all before Opened
+  };
+  // The adaptive edge starts at its initial gamma 4, D 8; a fixed gamma
+  // above what every cloud takes is cut to that.
+  for (const Case& c : {Case{true, 16, 32, 4, 8}, Case{false, 2, 12, 2, 12},
+                        Case{false, 16, 32, wire::kGuaranteedDraftTokens, 32}}) {
+    INFO("adaptive " << c.adaptive << " gamma " << c.gamma << " D " << c.draft_ahead);
+    edge::SpeculativeOptions options;
+    options.max_tokens = 32;
+    options.adaptive = c.adaptive;
+    options.draft_max = c.gamma;
+    options.draft_ahead = c.draft_ahead;
+    options.draft_p_min = 0;        // no confidence cut: the chunks' sizes are the rule's alone
+    std::vector<v1::Draft> drafts;  // written by the wrapper, read once it is gone
+    edge::GenerationStats stats;
+    auto ids = RunPipelined(
+        pair, tokenizer, testing::Address(*cloud), options, prompt, absl::ZeroDuration(), &stats,
+        [&drafts](std::unique_ptr<edge::VerifierTransport> inner) {
+          return std::make_unique<OpenedAfterFirstDraft>(std::move(inner), &drafts);
+        });
+    INFO(ids.status().message());
+    REQUIRE(ids.ok());
+    CHECK(*ids == reference);
+    // The wrapper held Opened until a Draft had gone out; before it reached
+    // the edge, the edge sent full chunks of the first epoch, no branch, up
+    // to D, and waited.
+    REQUIRE(stats.chunks_before_opened >= 1);
+    REQUIRE(drafts.size() >= static_cast<size_t>(stats.chunks_before_opened));
+    int64_t drafted = 0;
+    for (size_t i = 0; i < static_cast<size_t>(stats.chunks_before_opened); ++i) {
+      INFO("chunk " << i);
+      CHECK(!drafts[i].branch());
+      CHECK(drafts[i].epoch() == 0);
+      CHECK(drafts[i].seq() == i);
+      CHECK(drafts[i].n_prefix() == 0);
+      CHECK(drafts[i].tokens().count() == static_cast<uint32_t>(c.want_chunk));
+      drafted += drafts[i].tokens().count();
+    }
+    CHECK(drafted == c.want_ahead);
+    CHECK(stats.drafts_before_opened == c.want_ahead);
+  }
+  // Turned off, the edge waits for Opened as before.
+  edge::SpeculativeOptions options;
+  options.max_tokens = 32;
+  options.send_before_opened = false;
+  edge::GenerationStats stats;
+  auto ids = RunPipelined(pair, tokenizer, testing::Address(*cloud), options, prompt,
+                          absl::ZeroDuration(), &stats);
+  REQUIRE(ids.ok());
+  CHECK(*ids == reference);
+  CHECK(stats.chunks_before_opened == 0);
+  CHECK(stats.chunks > 0);
+}
+
+// Rewrites the edge's Open to a protocol version no cloud speaks.
+class FutureProtocolOpen final : public edge::VerifierTransport {
+ public:
+  explicit FutureProtocolOpen(std::unique_ptr<edge::VerifierTransport> inner)
+      : inner_(std::move(inner)) {}
+  absl::Status Send(const v1::EdgeMessage& message) override {
+    if (!message.has_open()) return inner_->Send(message);
+    v1::EdgeMessage rewritten = message;
+    rewritten.mutable_open()->set_protocol_version(wire::kProtocolVersion + 98);
+    return inner_->Send(rewritten);
+  }
+  absl::StatusOr<v1::CloudMessage> Receive() override { return inner_->Receive(); }
+  void CloseSend() override { inner_->CloseSend(); }
+  void Cancel() override { inner_->Cancel(); }
+  absl::Status Finish() override { return inner_->Finish(); }
+
+ private:
+  std::unique_ptr<edge::VerifierTransport> inner_;
+};
+
+TEST_CASE("Pipelined decoding: a refused Open reports the cloud's reason, not the first chunk's",
+          "[e2e][integration][pipeline]") {
+  const Pair pair;
+  auto cloud = testing::StartCloud(testing::TargetDir());
+  edge::SpeculativeOptions options;
+  options.max_tokens = 16;
+  auto ids = RunPipelined(pair, *pair.tokenizer, testing::Address(*cloud), options, "def ",
+                          absl::ZeroDuration(), nullptr,
+                          [](std::unique_ptr<edge::VerifierTransport> inner) {
+                            return std::make_unique<FutureProtocolOpen>(std::move(inner));
+                          });
+  REQUIRE(!ids.ok());
+  CHECK(ids.status().code() == absl::StatusCode::kUnimplemented);
+  CHECK_THAT(std::string(ids.status().message()),
+             Catch::Matchers::Contains("protocol version 99 is not supported"));
 }
 
 TEST_CASE("Pipelined decoding: adaptive D leaves room for a taken correction branch",
