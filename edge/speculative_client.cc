@@ -325,6 +325,7 @@ absl::StatusOr<std::vector<int32_t>> SpeculativeClient::Generate(
   detokenizer_ = std::make_unique<model::IncrementalDetokenizer>(tokenizer_);
   done_ = false;
   epoch_ = 0;
+  max_context_ = 0;  // Opened says; a drafter made before it sizes from the budget
   start_ = absl::Now();
   wire_clock_ = SessionClock(absl::ToUnixMicros(start_));
   const v1::DecodingMode decoding = cloud_ar ? v1::DECODING_MODE_CLOUD_AR
@@ -403,9 +404,9 @@ absl::StatusOr<std::unique_ptr<Drafter>> SpeculativeClient::MakeDrafter() const 
   draft_options.sparse_top_k = options_.sparse_top_k;
   if (options_.decoding == DecodingMode::kPipelined) draft_options.runner_ups = options_.branches;
   draft_options.vocab_size = tokenizer_.vocab_size();
-  // The longest sequence it drafts after: the budget's last token plus the
-  // draft-ahead limit, or plus a correction branch (root and drafts). The
-  // pipelined edge makes its drafters before Opened names the context.
+  // The cloud's context (Opened's: 0 before it, when the pipelined edge
+  // makes its main-path drafter), and at least the budget's last token plus
+  // the draft-ahead limit or a correction branch (root and drafts).
   const int64_t beyond_budget = std::max(options_.draft_ahead, options_.branch_length + 1);
   draft_options.capacity = std::min<int64_t>(
       draft_->config().max_position_embeddings,
@@ -674,11 +675,10 @@ absl::Status SpeculativeClient::SendChunk(PipelineState& state) {
 }
 
 absl::Status SpeculativeClient::RunPipelined() {
+  // The main path's drafter, sized from the budget (Opened's context comes
+  // later); the branch drafter waits for Opened (below).
   TANDEM_ASSIGN_OR_RETURN(drafter_, MakeDrafter());
   branch_drafter_.reset();
-  if (options_.branches > 0) {
-    TANDEM_ASSIGN_OR_RETURN(branch_drafter_, MakeDrafter());
-  }
   VerdictReceiver receiver(transport_);
   receiver_ = &receiver;
   // The first chunks go right behind Open: the cloud verifies them as soon
@@ -695,6 +695,14 @@ absl::Status SpeculativeClient::RunPipelined() {
   // chunk that the closed stream refused.
   absl::Status status = AwaitOpened();
   if (status.ok()) status = first_cut.status();
+  if (status.ok() && options_.branches > 0) {
+    // Branches reach past the main path's budget (on a taken branch's
+    // drafts, on branches of branches), up to the cloud's context
+    // (GrowBranch): this drafter is sized from Opened's.
+    absl::StatusOr<std::unique_ptr<Drafter>> branch_drafter = MakeDrafter();
+    status = branch_drafter.status();
+    if (status.ok()) branch_drafter_ = *std::move(branch_drafter);
+  }
   if (!status.ok()) {
     transport_.Cancel();  // ends the stream: the receiver thread returns
     receiver_ = nullptr;
