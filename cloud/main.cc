@@ -30,7 +30,9 @@ ABSL_FLAG(int, threads, 0, "libtorch intra-op threads (0 = one per core).");
 ABSL_FLAG(int, workers, 1, "Model worker threads (sessions verified in parallel).");
 ABSL_FLAG(int64_t, max_sessions, 64, "Concurrent sessions; more are refused (RESOURCE_EXHAUSTED).");
 ABSL_FLAG(int64_t, max_prompt_tokens, 4096, "Longest prompt accepted.");
-ABSL_FLAG(int64_t, max_draft_tokens, 64, "Most drafted tokens in one chunk.");
+ABSL_FLAG(int64_t, max_draft_tokens, 64,
+          "Most drafted tokens in one chunk (at least 8: an edge sends chunks that long before "
+          "Opened names this limit).");
 ABSL_FLAG(int64_t, max_new_tokens, 4096, "Most tokens one session may generate.");
 ABSL_FLAG(int64_t, max_message_bytes, 4 << 20, "Largest gRPC message either way.");
 ABSL_FLAG(int, zstd_level, 3, "zstd level for payloads that pay to compress.");
