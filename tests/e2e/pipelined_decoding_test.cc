@@ -18,6 +18,7 @@
 #include "common/wire/protocol_version.h"
 #include "tests/testing/cloud_fixture.h"
 #include "tests/testing/delayed_transport.h"
+#include "tests/testing/forwarding_transport.h"
 
 namespace tandem {
 namespace {
@@ -178,21 +179,16 @@ TEST_CASE("Pipelined decoding: correction branches are taken and keep greedy out
 }
 
 // Records the send time each Draft carries on the wire.
-class SendTimeRecorder final : public edge::VerifierTransport {
+class SendTimeRecorder final : public testing::ForwardingTransport {
  public:
   SendTimeRecorder(std::unique_ptr<edge::VerifierTransport> inner, std::vector<int64_t>* sent_at)
-      : inner_(std::move(inner)), sent_at_(sent_at) {}
+      : ForwardingTransport(std::move(inner)), sent_at_(sent_at) {}
   absl::Status Send(const v1::EdgeMessage& message) override {
     if (message.has_draft()) sent_at_->push_back(message.draft().sent_at_us());
-    return inner_->Send(message);
+    return ForwardingTransport::Send(message);
   }
-  absl::StatusOr<v1::CloudMessage> Receive() override { return inner_->Receive(); }
-  void CloseSend() override { inner_->CloseSend(); }
-  void Cancel() override { inner_->Cancel(); }
-  absl::Status Finish() override { return inner_->Finish(); }
 
  private:
-  std::unique_ptr<edge::VerifierTransport> inner_;
   std::vector<int64_t>* sent_at_;  // written by the edge's one sending thread
 };
 
@@ -250,20 +246,20 @@ TEST_CASE("Pipelined decoding: send times go on the wire session-relative and co
 
 // Holds the cloud's Opened until the edge has sent a Draft (or 30 s have
 // passed), and records every Draft the edge sends in `drafts`.
-class OpenedAfterFirstDraft final : public edge::VerifierTransport {
+class OpenedAfterFirstDraft final : public testing::ForwardingTransport {
  public:
   OpenedAfterFirstDraft(std::unique_ptr<edge::VerifierTransport> inner,
                         std::vector<v1::Draft>* drafts)
-      : inner_(std::move(inner)), drafts_(drafts) {}
+      : ForwardingTransport(std::move(inner)), drafts_(drafts) {}
   absl::Status Send(const v1::EdgeMessage& message) override {
     {
       absl::MutexLock lock(&mu_);
       if (message.has_draft()) drafts_->push_back(message.draft());
     }
-    return inner_->Send(message);
+    return ForwardingTransport::Send(message);
   }
   absl::StatusOr<v1::CloudMessage> Receive() override {
-    absl::StatusOr<v1::CloudMessage> message = inner_->Receive();
+    absl::StatusOr<v1::CloudMessage> message = ForwardingTransport::Receive();
     if (message.ok() && message->has_opened()) {
       absl::MutexLock lock(&mu_);
       mu_.AwaitWithTimeout(absl::Condition(
@@ -272,12 +268,8 @@ class OpenedAfterFirstDraft final : public edge::VerifierTransport {
     }
     return message;
   }
-  void CloseSend() override { inner_->CloseSend(); }
-  void Cancel() override { inner_->Cancel(); }
-  absl::Status Finish() override { return inner_->Finish(); }
 
  private:
-  std::unique_ptr<edge::VerifierTransport> inner_;
   absl::Mutex mu_;
   std::vector<v1::Draft>* drafts_ ABSL_GUARDED_BY(mu_);
 };
@@ -347,23 +339,15 @@ TEST_CASE("Pipelined decoding: the first chunks go out behind Open, before Opene
 }
 
 // Rewrites the edge's Open to a protocol version no cloud speaks.
-class FutureProtocolOpen final : public edge::VerifierTransport {
+class FutureProtocolOpen final : public testing::ForwardingTransport {
  public:
-  explicit FutureProtocolOpen(std::unique_ptr<edge::VerifierTransport> inner)
-      : inner_(std::move(inner)) {}
+  using ForwardingTransport::ForwardingTransport;
   absl::Status Send(const v1::EdgeMessage& message) override {
-    if (!message.has_open()) return inner_->Send(message);
+    if (!message.has_open()) return ForwardingTransport::Send(message);
     v1::EdgeMessage rewritten = message;
     rewritten.mutable_open()->set_protocol_version(wire::kProtocolVersion + 98);
-    return inner_->Send(rewritten);
+    return ForwardingTransport::Send(rewritten);
   }
-  absl::StatusOr<v1::CloudMessage> Receive() override { return inner_->Receive(); }
-  void CloseSend() override { inner_->CloseSend(); }
-  void Cancel() override { inner_->Cancel(); }
-  absl::Status Finish() override { return inner_->Finish(); }
-
- private:
-  std::unique_ptr<edge::VerifierTransport> inner_;
 };
 
 TEST_CASE("Pipelined decoding: a refused Open reports the cloud's reason, not the first chunk's",
@@ -418,26 +402,21 @@ TEST_CASE("Pipelined decoding: adaptive D leaves room for a taken correction bra
 
 // Rewrites the verify cost in the cloud's Opened, as a faulty or hostile
 // cloud might send it; everything else passes through.
-class VerifyCostRewriter final : public edge::VerifierTransport {
+class VerifyCostRewriter final : public testing::ForwardingTransport {
  public:
   VerifyCostRewriter(std::unique_ptr<edge::VerifierTransport> inner, int64_t fixed_ns,
                      int64_t per_token_ns)
-      : inner_(std::move(inner)), fixed_ns_(fixed_ns), per_token_ns_(per_token_ns) {}
-  absl::Status Send(const v1::EdgeMessage& message) override { return inner_->Send(message); }
+      : ForwardingTransport(std::move(inner)), fixed_ns_(fixed_ns), per_token_ns_(per_token_ns) {}
   absl::StatusOr<v1::CloudMessage> Receive() override {
-    absl::StatusOr<v1::CloudMessage> message = inner_->Receive();
+    absl::StatusOr<v1::CloudMessage> message = ForwardingTransport::Receive();
     if (message.ok() && message->has_opened()) {
       message->mutable_opened()->set_verify_fixed_ns(fixed_ns_);
       message->mutable_opened()->set_verify_per_token_ns(per_token_ns_);
     }
     return message;
   }
-  void CloseSend() override { inner_->CloseSend(); }
-  void Cancel() override { inner_->Cancel(); }
-  absl::Status Finish() override { return inner_->Finish(); }
 
  private:
-  std::unique_ptr<edge::VerifierTransport> inner_;
   int64_t fixed_ns_, per_token_ns_;
 };
 
