@@ -160,6 +160,7 @@ std::optional<BranchTarget> PipelineState::NextBranchTarget(int roots, double al
   // `parent`) if they beat the best so far.
   auto consider = [&](const DraftedToken& token, uint32_t parent, uint32_t epoch, uint32_t position,
                       double reach, const SentBranch* within, size_t offset) {
+    if (static_cast<int64_t>(position) + 1 >= options_.end_position) return;  // no room for a draft
     const size_t n = std::min<size_t>(token.runner_ups.size(), std::max(0, roots));
     for (size_t r = 0; r < n; ++r) {
       const double score = reach * static_cast<double>(token.runner_up_probs[r]);

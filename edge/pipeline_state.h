@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <optional>
 #include <vector>
 
@@ -41,6 +42,13 @@ struct PipelineOptions {
   // Correction branches sent and not yet ruled out, at most: bounds the
   // edge's memory and uplink bytes while a stalled link delays verdicts.
   int max_outstanding_branches = 64;
+  // The first position that can never be committed: the token budget's end
+  // (prompt + max tokens), or the cloud's context less room for the token
+  // after a chunk, whichever comes first. A correction branch roots before
+  // it with room for at least one draft (NextBranchTarget), and holds no
+  // draft at or past it: drafts there would cost uplink bytes and the
+  // cloud's time and could only be thrown away.
+  int64_t end_position = std::numeric_limits<int64_t>::max();
 };
 
 // Bookkeeping of the asynchronous pipeline on the edge (design §6), free of
@@ -119,7 +127,8 @@ class PipelineState {
   // t + 3 RTT/2; a branch sent at `now_us` arrives at now + RTT/2, saving
   // RTT - (now - t) (Within a branch: t is that branch's send time.)
   // Branches scored below `min_score` are not worth their bytes; nothing
-  // either while max_outstanding_branches are outstanding.
+  // either while max_outstanding_branches are outstanding, nor rooted where
+  // no draft fits before options().end_position.
   std::optional<BranchTarget> NextBranchTarget(int roots, double alpha, double min_score = 0.0,
                                                int64_t now_us = 0, int64_t rtt_us = 0) const;
   // Records the branch drafted for `target` as sent and returns its chunk:

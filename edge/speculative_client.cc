@@ -566,10 +566,11 @@ absl::StatusOr<bool> SpeculativeClient::GrowBranch(PipelineState& state,
     if (!uplink_queue_.measured()) ++stats_.branches_held_unmeasured;
     return false;
   }
-  // The cloud holds the root and the drafts in its context (less a margin
-  // for the token after them), and takes at most cloud_max_draft_ drafts.
+  // Drafts up to the last position that can be committed (the token
+  // budget's, within the cloud's context), at most cloud_max_draft_.
   const int64_t length = std::min<int64_t>(
-      {options_.branch_length, cloud_max_draft_, max_context_ - target->position - 3});
+      {options_.branch_length, cloud_max_draft_,
+       state.options().end_position - 1 - static_cast<int64_t>(target->position)});
   if (length <= 0) return false;
   const absl::Time start = absl::Now();
   std::vector<DraftedToken> drafted;
@@ -696,9 +697,9 @@ absl::Status SpeculativeClient::RunPipelined() {
   absl::Status status = AwaitOpened();
   if (status.ok()) status = first_cut.status();
   if (status.ok() && options_.branches > 0) {
-    // Branches reach past the main path's budget (on a taken branch's
-    // drafts, on branches of branches), up to the cloud's context
-    // (GrowBranch): this drafter is sized from Opened's.
+    // Branches draft up to the budget's end within the cloud's context
+    // (PipelineOptions::end_position, from Opened's): made once that is
+    // known, like the bound itself.
     absl::StatusOr<std::unique_ptr<Drafter>> branch_drafter = MakeDrafter();
     status = branch_drafter.status();
     if (status.ok()) branch_drafter_ = *std::move(branch_drafter);
@@ -712,6 +713,7 @@ absl::Status SpeculativeClient::RunPipelined() {
   pipeline.chunk_tokens = std::min<int>(options_.draft_max, static_cast<int>(cloud_max_draft_));
   pipeline.min_chunk = std::min(options_.draft_min, pipeline.chunk_tokens);
   pipeline.draft_ahead = options_.draft_ahead;
+  pipeline.end_position = std::min(prompt_length_ + options_.max_tokens, max_context_ - 2);
   controller_.reset();
   if (options_.adaptive) {
     spec::ControllerOptions controller;

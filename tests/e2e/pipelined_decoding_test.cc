@@ -178,19 +178,26 @@ TEST_CASE("Pipelined decoding: correction branches are taken and keep greedy out
   CHECK(taken > 0);  // rejections continued in a branch: the cloud's path was exercised
 }
 
-// Records the send time each Draft carries on the wire.
-class SendTimeRecorder final : public testing::ForwardingTransport {
+// Records every Draft the edge sends, as it goes on the wire.
+class DraftRecorder final : public testing::ForwardingTransport {
  public:
-  SendTimeRecorder(std::unique_ptr<edge::VerifierTransport> inner, std::vector<int64_t>* sent_at)
-      : ForwardingTransport(std::move(inner)), sent_at_(sent_at) {}
+  DraftRecorder(std::unique_ptr<edge::VerifierTransport> inner, std::vector<v1::Draft>* drafts)
+      : ForwardingTransport(std::move(inner)), drafts_(drafts) {}
   absl::Status Send(const v1::EdgeMessage& message) override {
-    if (message.has_draft()) sent_at_->push_back(message.draft().sent_at_us());
+    if (message.has_draft()) drafts_->push_back(message.draft());
     return ForwardingTransport::Send(message);
   }
 
  private:
-  std::vector<int64_t>* sent_at_;  // written by the edge's one sending thread
+  std::vector<v1::Draft>* drafts_;  // written by the edge's one sending thread
 };
+
+// A TransportWrapper that puts a DraftRecorder around the transport.
+TransportWrapper RecordDrafts(std::vector<v1::Draft>* drafts) {
+  return [drafts](std::unique_ptr<edge::VerifierTransport> inner) {
+    return std::make_unique<DraftRecorder>(std::move(inner), drafts);
+  };
+}
 
 TEST_CASE("Pipelined decoding: send times go on the wire session-relative and come back Unix",
           "[e2e][integration][pipeline]") {
@@ -211,14 +218,11 @@ TEST_CASE("Pipelined decoding: send times go on the wire session-relative and co
   options.branch_length = 4;
   std::vector<edge::VerdictTraceRecord> records;
   options.on_verdict = [&records](const edge::VerdictTraceRecord& r) { records.push_back(r); };
-  std::vector<int64_t> sent_at;
+  std::vector<v1::Draft> drafts;
   edge::GenerationStats stats;
   const absl::Time before = absl::Now();
   auto ids = RunPipelined(pair, tokenizer, testing::Address(*cloud), options, prompt,
-                          absl::Milliseconds(10), &stats,
-                          [&sent_at](std::unique_ptr<edge::VerifierTransport> inner) {
-                            return std::make_unique<SendTimeRecorder>(std::move(inner), &sent_at);
-                          });
+                          absl::Milliseconds(10), &stats, RecordDrafts(&drafts));
   const int64_t session_us = absl::ToInt64Microseconds(absl::Now() - before);
   INFO(ids.status().message());
   REQUIRE(ids.ok());
@@ -226,8 +230,9 @@ TEST_CASE("Pipelined decoding: send times go on the wire session-relative and co
   CHECK(stats.branches_sent > 0);
   // On the wire: microseconds since the session began (a Unix time would be
   // ~1.8e15), every one stamped.
-  REQUIRE(!sent_at.empty());
-  for (const int64_t t : sent_at) {
+  REQUIRE(!drafts.empty());
+  for (const v1::Draft& draft : drafts) {
+    const int64_t t = draft.sent_at_us();
     INFO("Draft.sent_at_us " << t << ", the session lasted " << session_us << " us");
     CHECK(t >= 1);
     CHECK(t <= session_us + 1);
@@ -242,6 +247,51 @@ TEST_CASE("Pipelined decoding: send times go on the wire session-relative and co
     CHECK(r.rtt_ms >= 0);
     CHECK(r.uplink_queueing_ms <= r.since_start_ms);
   }
+}
+
+TEST_CASE("Pipelined decoding: no draft goes past the token budget, branches included",
+          "[e2e][integration][pipeline]") {
+  // Near the budget's end the main path stops drafting and the edge grows
+  // correction branches while it waits: they must stop at the budget's last
+  // position too, as nothing past it can be committed.
+  const Pair pair;
+  const model::Tokenizer& tokenizer = *pair.tokenizer;
+  auto cloud = testing::StartCloud(testing::TargetDir());
+  int64_t branches = 0, branches_to_the_end = 0;
+  for (const std::string prompt : {"def ", "import os\n", "The following example"}) {
+    INFO("prompt: " << prompt);
+    const std::vector<int32_t> reference =
+        testing::TargetGreedy(*pair.target, tokenizer, prompt, 24);
+    edge::SpeculativeOptions options;
+    options.verification = v1::VERIFICATION_MODE_SPARSE_DRAFT;
+    options.max_tokens = 24;
+    options.draft_max = 2;
+    options.draft_ahead = 8;
+    options.adaptive = false;
+    options.branches = 3;
+    options.branch_length = 8;
+    std::vector<v1::Draft> drafts;
+    edge::GenerationStats stats;
+    auto ids = RunPipelined(pair, tokenizer, testing::Address(*cloud), options, prompt,
+                            absl::Milliseconds(10), &stats, RecordDrafts(&drafts));
+    INFO(ids.status().message());
+    REQUIRE(ids.ok());
+    CHECK(*ids == reference);
+    const int64_t end = stats.prompt_tokens + options.max_tokens;  // first position past it
+    for (const v1::Draft& draft : drafts) {
+      const int64_t past_last = draft.base_position() + draft.tokens().count();
+      INFO("seq " << draft.seq() << (draft.branch() ? " (branch)" : "") << " at "
+                  << draft.base_position() << " + " << draft.tokens().count()
+                  << " tokens, budget ends at " << end);
+      CHECK(past_last <= end);
+      if (draft.branch()) {
+        ++branches;
+        if (past_last == end) ++branches_to_the_end;
+      }
+    }
+  }
+  CHECK(branches > 0);
+  CHECK(branches_to_the_end > 0);  // the bound was reached, not merely respected
 }
 
 // Holds the cloud's Opened until the edge has sent a Draft (or 30 s have

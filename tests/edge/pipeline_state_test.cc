@@ -3,6 +3,8 @@
 
 #include "edge/pipeline_state.h"
 
+#include <limits>
+
 #include "catch2/catch.hpp"
 
 namespace tandem::edge {
@@ -218,6 +220,30 @@ TEST_CASE("PipelineState: a branch is weighted by the share of a round trip it c
   CHECK_FALSE(state.NextBranchTarget(1, 0.7, 0.0, 52000, 50000).has_value());
   // Without an RTT the age does not count.
   CHECK(state.NextBranchTarget(1, 0.7, 0.0).has_value());
+}
+
+TEST_CASE("PipelineState: no branch roots where no draft could be committed", "[edge][pipeline]") {
+  // Committed {1, 2}; positions 2, 3, 4 in flight; the budget ends at 4.
+  PipelineOptions options = Options(3, 3, 8);
+  options.end_position = 4;
+  PipelineState state(options, {1, 2});
+  state.AddDrafted(Guessing(10, {20}, {0.1f}));
+  state.AddDrafted(Guessing(11, {21}, {0.9f}));  // the best root, at position 3
+  state.AddDrafted(Guessing(12, {22}, {0.9f}));  // position 4: past the end
+  state.TakeChunk();
+  // Position 3's branch would hold drafts from position 4 on: none fits.
+  std::optional<BranchTarget> target = state.NextBranchTarget(1, 0.7);
+  REQUIRE(target.has_value());
+  CHECK(target->position == 2);
+  CHECK(target->root == 20);
+  state.TakeBranch(*target, Drafts(std::vector<int32_t>{30}));
+  CHECK_FALSE(state.NextBranchTarget(1, 0.7).has_value());
+  // Without the bound the later roots are offered, best first.
+  options.end_position = std::numeric_limits<int64_t>::max();
+  state.set_options(options);
+  target = state.NextBranchTarget(1, 0.7);
+  REQUIRE(target.has_value());
+  CHECK(target->position == 3);
 }
 
 TEST_CASE("PipelineState: outstanding branches are capped", "[edge][pipeline]") {
