@@ -27,19 +27,31 @@ double DirectionShaper::Uniform() {
   return static_cast<double>(rng_() >> 11) * 0x1.0p-53;
 }
 
-absl::Duration DirectionShaper::TransmitEnd(const DirectionProfile& profile, absl::Duration arrival,
-                                            int64_t bytes) {
+absl::Duration DirectionShaper::TransmitEnd(absl::Duration arrival, int64_t bytes) {
   if (trace_ != nullptr) {
     // One opportunity per segment, each used once, in order.
     const int64_t k = std::max(trace_->FirstOpportunityAtOrAfter(arrival), next_opportunity_);
     next_opportunity_ = k + 1;
     return std::max(trace_->OpportunityTime(k), link_free_);
   }
-  const absl::Duration start = std::max(arrival, link_free_);
-  if (profile.rate_kbps <= 0.0) return start;
-  // bytes * 8 bit / (rate_kbps * 1000 bit/s) seconds, in whole nanoseconds.
-  const double seconds = static_cast<double>(bytes) * 8.0 / (profile.rate_kbps * 1000.0);
-  return start + absl::Nanoseconds(std::llround(seconds * 1e9));
+  // The segment is serialized from when the link is free, at the rate in
+  // effect while it goes: a schedule's change of rate applies to the bytes
+  // already queued, as a cell's new grant does (and as a delivery trace's
+  // opportunities do), not only to those that arrive after it.
+  absl::Duration t = std::max(arrival, link_free_);
+  double bits = static_cast<double>(bytes) * 8.0;
+  for (;;) {
+    const double rate_kbps = ProfileOf(schedule_->At(t)).rate_kbps;
+    if (rate_kbps <= 0.0) return t;  // unlimited from t on
+    const double bits_per_s = rate_kbps * 1000.0;
+    const absl::Duration change = schedule_->NextChangeAfter(t);
+    const double seconds = bits / bits_per_s;
+    if (change == absl::InfiniteDuration() || seconds <= absl::ToDoubleSeconds(change - t)) {
+      return t + absl::Nanoseconds(std::llround(seconds * 1e9));  // whole nanoseconds
+    }
+    bits -= bits_per_s * absl::ToDoubleSeconds(change - t);
+    t = change;
+  }
 }
 
 absl::Duration DirectionShaper::Propagation(const DirectionProfile& profile) {
@@ -80,7 +92,7 @@ void DirectionShaper::Admit(absl::Duration arrival, int64_t bytes, std::vector<D
     Delivery d;
     d.arrival = arrival;
     d.bytes = std::min<int64_t>(link.mss_bytes, bytes - offset);
-    const absl::Duration tx_end = TransmitEnd(profile, arrival, d.bytes);
+    const absl::Duration tx_end = TransmitEnd(arrival, d.bytes);
     link_free_ = tx_end;
     queue_.push_back({tx_end, d.bytes});
     queued_bytes_ += d.bytes;

@@ -35,7 +35,9 @@ struct Delivery {
 // and gets back when each segment may be delivered. For segment i of
 // Delivery::bytes, read at arrival a_i (docs/linkem.md):
 //
-//   tx_end_i = max(a_i, tx_end_{i-1}) + bytes_i * 8 / rate   (fixed rate), or
+//   tx_end_i = max(a_i, tx_end_{i-1}) + bytes_i * 8 / rate   (fixed rate:
+//              the rate in effect while the segment is serialized, so a
+//              schedule's change of rate applies to the queue), or
 //            = the first trace opportunity >= a_i not used yet (trace), or
 //            = max(a_i, tx_end_{i-1})                          (unlimited)
 //   due_i    = max(due_{i-1}, tx_end_i + max(0, delay + U(-jitter, jitter)))
@@ -47,7 +49,7 @@ struct Delivery {
 // stalls by min(max_rto, RTO * 2^(k-2)) with RTO = max(min_rto, 2 * RTT):
 // a lost retransmission, recovered by timeout with exponential backoff.
 // RTT is the profile's uplink + downlink delay at a_i. The profile in effect
-// at a_i (from the schedule) governs the segment.
+// at a_i (from the schedule) governs the segment's delay, jitter and loss.
 //
 // Not thread-safe: one shaper per direction of a connection, used by one
 // thread. Randomness comes from a seeded std::mt19937_64.
@@ -85,8 +87,8 @@ class DirectionShaper {
   };
 
   const DirectionProfile& ProfileOf(const LinkProfile& link) const;
-  absl::Duration TransmitEnd(const DirectionProfile& profile, absl::Duration arrival,
-                             int64_t bytes);
+  // When `bytes` read at `arrival` have been serialized (tx_end, above).
+  absl::Duration TransmitEnd(absl::Duration arrival, int64_t bytes);
   absl::Duration Propagation(const DirectionProfile& profile);
   // Decides loss for one segment; returns the stall (0 if not lost).
   absl::Duration LossStall(const LinkProfile& link, Delivery* delivery);

@@ -162,6 +162,12 @@ const LinkProfile& ProfileSchedule::At(absl::Duration t) const {
   return it == entries_.begin() ? entries_.front().profile : std::prev(it)->profile;
 }
 
+absl::Duration ProfileSchedule::NextChangeAfter(absl::Duration t) const {
+  auto it = std::upper_bound(entries_.begin(), entries_.end(), t,
+                             [](absl::Duration time, const Entry& e) { return time < e.at; });
+  return it == entries_.end() ? absl::InfiniteDuration() : it->at;
+}
+
 absl::Duration ProfileSchedule::DeferPastStallOutages(absl::Duration t) const {
   for (const OutageWindow& window : outages_) {  // sorted: chains resolve in one pass
     if (window.mode == OutageMode::kStall && window.start <= t && t < window.end) {

@@ -66,6 +66,9 @@ class ProfileSchedule {
 
   // The profile in effect at `t` (the last entry with at <= t).
   const LinkProfile& At(absl::Duration t) const;
+  // When the profile in effect at `t` next changes: the first entry after
+  // `t`, or absl::InfiniteDuration() if none follows.
+  absl::Duration NextChangeAfter(absl::Duration t) const;
 
   // If `t` falls inside stall-mode outages, the end of the (chain of
   // back-to-back) windows covering it; otherwise `t`.

@@ -238,6 +238,27 @@ TEST_CASE("DirectionShaper: schedule changes govern segments arriving after them
   CHECK(AdmitOne(shaper, 2000, 10).due == Milliseconds(2100));
 }
 
+TEST_CASE("DirectionShaper: a change of rate applies to the bytes already queued", "[linkem]") {
+  // 8 kbit/s (1 byte per ms) until 1 s, then 8 Mbit/s (1000 bytes per ms),
+  // then 8 kbit/s again from 2 s; no delay.
+  LinkProfile base;
+  base.mss_bytes = 1000;
+  base.uplink.rate_kbps = 8;
+  auto schedule =
+      ProfileSchedule::Parse("1000 up.rate_kbps=8000\n2000 up.rate_kbps=8\n", base, "test");
+  REQUIRE(schedule.ok());
+  DirectionShaper shaper(Direction::kUplink, &*schedule, nullptr, 1);
+  // Read at 500 ms: 500 bytes go by 1 s at the thin rate, the other 500 in
+  // 0.5 ms after it, once the link is fat (not at 1.5 s: the rate it was
+  // read at).
+  CHECK(AdmitOne(shaper, 500, 1000).due == Ms(1000.5));
+  // Queued behind it, read at 900 ms: all at the fat rate, 1 ms.
+  CHECK(AdmitOne(shaper, 900, 1000).due == Ms(1001.5));
+  // Read at 1999.5 ms: 500 bytes in the fat link's last 0.5 ms, the rest at
+  // 1 byte per ms.
+  CHECK(AdmitOne(shaper, 1999.5, 1000).due == Ms(2500));
+}
+
 TEST_CASE("DirectionShaper: a delivery trace paces one segment per opportunity", "[linkem]") {
   // Opportunities at 1, 1, 5, 10 ms, repeating every 10 ms: 11, 11, 15, 20, ...
   auto trace = DeliveryTrace::Parse("1\n1\n5\n10\n", "trace");

@@ -31,6 +31,10 @@ TEST_CASE("ProfileSchedule: each line changes the profile before it, from its ti
   CHECK(third.uplink.loss == Approx(0.01));
   CHECK(third.downlink.loss == 0.0);
   CHECK(third.downlink.jitter == Milliseconds(3));
+  // The next change after a time, strictly after it.
+  CHECK(schedule->NextChangeAfter(Milliseconds(0)) == Milliseconds(1000));
+  CHECK(schedule->NextChangeAfter(Milliseconds(1000)) == Milliseconds(2500));
+  CHECK(schedule->NextChangeAfter(Milliseconds(2500)) == absl::InfiniteDuration());
 }
 
 TEST_CASE("ProfileSchedule: preset= restarts from a named preset", "[linkem]") {
