@@ -41,9 +41,9 @@ struct BranchCandidate {
 //   included, past policy.queue_target (the first round trip's branches go
 //   out at a thin link's pace, and a fat link's first report lifts the
 //   limit);
-// - measured, while the last report's queueing jumped from nothing
+// - measured, while a jump of the queueing from nothing is unsettled
 //   (UplinkQueue::queue_jumped: a link that just turned thin, a loss
-//   stall, or a longer path; until the next report tells), always: at
+//   stall, or a longer path; until a report tells which), always: at
 //   drift-coverage's thin turn the paced run that measures the bottleneck
 //   came a verdict (0.2-0.6 s) after the first queued report, and the 7-8
 //   branches sent in between were ~0.4 s of the 8 kbit/s link that every

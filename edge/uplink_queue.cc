@@ -15,6 +15,7 @@ UplinkQueue UplinkQueue::ForNewSession() const {
 }
 
 void UplinkQueue::OnSent(int64_t total_bytes, int64_t at_us) {
+  last_send_us_ = at_us;
   sends_.emplace_back(at_us, total_bytes);
   while (sends_.size() > kMaxSends) sends_.pop_front();
 }
@@ -36,6 +37,7 @@ void UplinkQueue::OnDelivered(int64_t sent_at_us, int64_t received_at_us, int64_
   // interval widened by kReceiveSlackUs, and (b) against the latest report
   // at least kMinSpanUs before. Either interval is the longer of receive and
   // send (a link cannot deliver faster than the edge sent).
+  bool paced_run_now = false;  // this report completed a run of paced samples
   if (!reports_.empty()) {
     // Both spans are positive: reports arrive in receive order (else they
     // were cleared above), and the slack or kMinSpanUs is added or required.
@@ -87,7 +89,8 @@ void UplinkQueue::OnDelivered(int64_t sent_at_us, int64_t received_at_us, int64_
     // until a faster sample (the link turned fat) or until no run for a
     // window of reports (a stall or jitter, not a thin link, made that run:
     // a fat link's estimate, only the edge's own rate, never doubles).
-    if (paced_run >= kBottleneckSamples) {
+    paced_run_now = paced_run >= kBottleneckSamples;
+    if (paced_run_now) {
       paced_capacity_ = capacity_bytes_per_s();
       reports_since_paced_run_ = 0;
     } else if (capacity_bytes_per_s() > kBottleneckRelease * paced_capacity_ ||
@@ -103,9 +106,16 @@ void UplinkQueue::OnDelivered(int64_t sent_at_us, int64_t received_at_us, int64_
       last_queueing_us_.has_value() ? std::min(min_one_way_us_, one_way_us) : one_way_us;
   last_sent_at_us_ = sent_at_us;
   last_queueing_us_ = one_way_us - min_one_way_us_;
-  queue_jumped_ = previous_queueing_us.has_value() &&
-                  *previous_queueing_us < kBottleneckQueueingUs &&
-                  *last_queueing_us_ >= kQueueJumpUs;
+  if (previous_queueing_us.has_value() && *previous_queueing_us < kBottleneckQueueingUs &&
+      *last_queueing_us_ >= kQueueJumpUs) {
+    queue_jumped_ = true;
+    jump_known_after_send_us_ = last_send_us_;
+  } else if (queue_jumped_ && (*last_queueing_us_ < kBottleneckQueueingUs || paced_run_now ||
+                               sent_at_us > jump_known_after_send_us_)) {
+    // Settled: the backlog drained, a paced run measured the bottleneck, or
+    // a message sent since the jump was known came through without one.
+    queue_jumped_ = false;
+  }
   // Sends before the reported chunk no longer matter.
   while (sends_.size() > 1 && sends_[1].first <= sent_at_us) sends_.pop_front();
 }

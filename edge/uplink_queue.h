@@ -93,13 +93,20 @@ class UplinkQueue {
   // The last reported chunk's queueing delay (0 before any report): the part
   // of its round trip spent behind the edge's own earlier messages.
   int64_t last_queueing_us() const { return last_queueing_us_.value_or(0); }
-  // Whether the last report's queueing jumped: it queued at least
-  // kQueueJumpUs where the report before it queued less than
-  // kBottleneckQueueingUs. The first message behind a backlog that came
-  // from nothing: the uplink may just have turned thin, or a loss stalled
-  // it, or the path grew longer. One report cannot tell them apart (a
-  // paced run takes more, above), and on a link that turned thin every
-  // byte sent meanwhile joins the backlog; the next report settles it.
+  // Whether the queueing jumped and is not yet settled. A report jumps when
+  // it queued at least kQueueJumpUs where the report before it queued less
+  // than kBottleneckQueueingUs: the first message behind a backlog that
+  // came from nothing. The uplink may just have turned thin, or a loss
+  // stalled it, or the path grew longer. One report cannot tell them apart
+  // (a paced run takes more, above), and on a link that turned thin every
+  // byte sent meanwhile joins the backlog. A later report settles it when
+  // it queued less than kBottleneckQueueingUs (the backlog drained), when
+  // a paced run measured the bottleneck, or when its message was sent after
+  // the jump was known (the link as it is now, without a paced run). Reports
+  // of messages sent before that tell nothing new: a verdict that brings a
+  // jump often brings receipts of the messages sent right after, queued
+  // behind it, and on drift-coverage such receipts settled the jump at once
+  // and 11-15 branches followed into the thin link (docs/benchmarks.md).
   bool queue_jumped() const { return queue_jumped_; }
   // The queueing delay of a message sent at `sent_at_us` that arrived at
   // `received_at_us` (a delivery already reported): its one-way delay over
@@ -162,6 +169,10 @@ class UplinkQueue {
   // least seen); empty before the first report.
   std::optional<int64_t> last_queueing_us_;
   bool queue_jumped_ = false;
+  int64_t last_send_us_ = 0;  // the latest OnSent's time
+  // The latest send when the unsettled jump was reported: a message sent
+  // after it reports the link as it was once the edge knew.
+  int64_t jump_known_after_send_us_ = 0;
 };
 
 }  // namespace tandem::edge

@@ -34,8 +34,8 @@ struct VerdictTraceRecord {
   // The uplink as edge/uplink_queue.h reads it after this verdict: the
   // chunk's queueing (its one-way delay over the least seen), the capacity
   // estimate, and the rate while the uplink is measured to be the
-  // bottleneck (0: it is not); and whether the chunk's queueing jumped from
-  // nothing (UplinkQueue::queue_jumped: branches wait for the next report).
+  // bottleneck (0: it is not); and whether a jump of the queueing from
+  // nothing is unsettled (UplinkQueue::queue_jumped: branches wait).
   double uplink_queueing_ms = 0;
   double uplink_capacity_kbps = 0;
   double uplink_bottleneck_kbps = 0;

@@ -252,21 +252,67 @@ TEST_CASE("UplinkQueue: a backlog from nothing is flagged until the next report"
   REQUIRE(queue.last_queueing_us() >= UplinkQueue::kQueueJumpUs);
   CHECK(queue.queue_jumped());
   CHECK(queue.bottleneck_bytes_per_s() == 0.0);  // a paced run needs more reports
-  // A new session over the link holds on to it until its own first report.
+  // A new session over the link holds on to it until a report settles it.
   CHECK(queue.ForNewSession().queue_jumped());
-  // The next report settles it: behind a queue already known, not a jump,
-  // and with the one after it, a paced run.
+  // The next report, of a message sent before the jump was known (a receipt
+  // in the same verdict, say), queued behind it: nothing new, still held.
   report(11);
-  CHECK_FALSE(queue.queue_jumped());
+  CHECK(queue.queue_jumped());
+  CHECK(queue.bottleneck_bytes_per_s() == 0.0);
+  // With the one after it, a paced run: the bottleneck is measured, and
+  // the gate prices branches at its rate instead.
   report(12);
   CHECK_FALSE(queue.queue_jumped());
   CHECK(queue.bottleneck_bytes_per_s() > 0.0);
 }
 
+TEST_CASE("UplinkQueue: a jump is settled by a drained report or a message sent since",
+          "[edge][uplink_queue]") {
+  // A fat link (80 ms one way) whose path grows 100 ms longer at 0.5 s: the
+  // edge's messages, 50 ms apart, all queue by 100 ms and none is paced.
+  SimulatedLink link{1e6, 80000};
+  UplinkQueue queue;
+  std::vector<SimulatedLink::Delivery> sent;
+  auto send = [&](int64_t at_us) {
+    sent.push_back(link.Send(at_us, 45));
+    queue.OnSent(link.total_bytes, at_us);
+  };
+  auto report = [&](size_t i) {
+    queue.OnDelivered(sent[i].sent_at_us, sent[i].received_at_us, sent[i].bytes_received);
+  };
+  for (int i = 0; i < 10; ++i) send(i * 50000);
+  for (size_t i = 0; i < sent.size(); ++i) report(i);
+  link.propagation_us = 180000;
+  send(500000);  // 10
+  send(550000);  // 11
+  report(10);    // a jump, known once the edge has sent message 11
+  REQUIRE(queue.queue_jumped());
+  report(11);  // sent before it was known: still held
+  CHECK(queue.queue_jumped());
+  send(700000);  // 12, sent since
+  report(12);    // queued 100 ms, not paced: a longer path, let go
+  CHECK_FALSE(queue.queue_jumped());
+  CHECK(queue.bottleneck_bytes_per_s() == 0.0);
+  // The path shortens again, then grows: a report without queueing settles
+  // the new jump even if its message was sent before it was known.
+  link.propagation_us = 80000;
+  send(900000);  // 13
+  report(13);
+  link.propagation_us = 180000;
+  send(1000000);  // 14
+  link.propagation_us = 80000;
+  send(1150000);  // 15, after it in the stream
+  report(14);
+  REQUIRE(queue.queue_jumped());
+  report(15);
+  CHECK_FALSE(queue.queue_jumped());
+}
+
 // Sends `count` messages of `bytes` every `period_us` through `link`, every
 // other one delayed `odd_delay_us` more (jitter; the stream is not
 // reordered, so the one after it waits for it), and reports them in order,
-// one at a time; returns how many reports read as a jump.
+// one at a time; returns how many jumps began (a report that jumped while
+// no jump was unsettled).
 int JumpsReported(SimulatedLink& link, UplinkQueue& queue, int count, int64_t bytes,
                   int64_t period_us, int64_t odd_delay_us) {
   std::vector<SimulatedLink::Delivery> sent;
@@ -281,8 +327,9 @@ int JumpsReported(SimulatedLink& link, UplinkQueue& queue, int count, int64_t by
   }
   int jumps = 0;
   for (const SimulatedLink::Delivery& d : sent) {
+    const bool unsettled = queue.queue_jumped();
     queue.OnDelivered(d.sent_at_us, d.received_at_us, d.bytes_received);
-    if (queue.queue_jumped()) ++jumps;
+    if (queue.queue_jumped() && !unsettled) ++jumps;
   }
   return jumps;
 }
@@ -300,11 +347,14 @@ TEST_CASE("UplinkQueue: jitter and a steady queue are not jumps", "[edge][uplink
   UplinkQueue late;
   CHECK(JumpsReported(fat_again, late, 100, 100, 10000, 60000) >= 1);
   // A thin link's standing backlog: every report after the first two queued
-  // behind the one before, so only the second is a jump.
+  // behind the one before, so only the second is a jump, settled once a
+  // paced run measures the link.
   SimulatedLink thin{3000.0, 40000};
   UplinkQueue backlog;
   CHECK(JumpsReported(thin, backlog, 100, 200, 10000, 0) == 1);
   CHECK(backlog.last_queueing_us() > 1000000);
+  CHECK_FALSE(backlog.queue_jumped());
+  CHECK(backlog.bottleneck_bytes_per_s() > 0.0);
 }
 
 TEST_CASE("UplinkQueue: a brief slow spell on a fat link is not a bottleneck for long",
