@@ -15,7 +15,6 @@ UplinkQueue UplinkQueue::ForNewSession() const {
 }
 
 void UplinkQueue::OnSent(int64_t total_bytes, int64_t at_us) {
-  last_send_us_ = at_us;
   sends_.emplace_back(at_us, total_bytes);
   while (sends_.size() > kMaxSends) sends_.pop_front();
 }
@@ -109,7 +108,8 @@ void UplinkQueue::OnDelivered(int64_t sent_at_us, int64_t received_at_us, int64_
   if (previous_queueing_us.has_value() && *previous_queueing_us < kBottleneckQueueingUs &&
       *last_queueing_us_ >= kQueueJumpUs) {
     queue_jumped_ = true;
-    jump_known_after_send_us_ = last_send_us_;
+    // The edge's latest send (this session has sent at least the reported message).
+    jump_known_after_send_us_ = sends_.empty() ? sent_at_us : sends_.back().first;
   } else if (queue_jumped_ && (*last_queueing_us_ < kBottleneckQueueingUs || paced_run_now ||
                                sent_at_us > jump_known_after_send_us_)) {
     // Settled: the backlog drained, a paced run measured the bottleneck, or

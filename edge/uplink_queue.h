@@ -169,7 +169,6 @@ class UplinkQueue {
   // least seen); empty before the first report.
   std::optional<int64_t> last_queueing_us_;
   bool queue_jumped_ = false;
-  int64_t last_send_us_ = 0;  // the latest OnSent's time
   // The latest send when the unsettled jump was reported: a message sent
   // after it reports the link as it was once the edge knew.
   int64_t jump_known_after_send_us_ = 0;

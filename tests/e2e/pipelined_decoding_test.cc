@@ -52,6 +52,20 @@ absl::StatusOr<std::vector<int32_t>> RunPipelined(
   return client.Generate(prompt, nullptr, stats);
 }
 
+// A fixed setting that grows correction branches: gamma 2, D 8, sparse-draft
+// verification (its cloud-chosen corrections are what branches guess).
+edge::SpeculativeOptions FixedBranchingOptions(int max_tokens, int branches, int branch_length) {
+  edge::SpeculativeOptions options;
+  options.verification = v1::VERIFICATION_MODE_SPARSE_DRAFT;
+  options.max_tokens = max_tokens;
+  options.draft_max = 2;
+  options.draft_ahead = 8;
+  options.adaptive = false;
+  options.branches = branches;
+  options.branch_length = branch_length;
+  return options;
+}
+
 // Runs a sampled generation of 40 tokens for "def " and checks its ids equal
 // `first` (or makes them `first` when it is empty). Returns its stats.
 edge::GenerationStats ExpectSameSampledText(const Pair& pair, const model::Tokenizer& tokenizer,
@@ -155,14 +169,7 @@ TEST_CASE("Pipelined decoding: correction branches are taken and keep greedy out
     for (const auto& [branches, length, early] :
          std::vector<std::tuple<int, int, bool>>{{1, 8, true}, {3, 4, true}, {3, 8, false}}) {
       INFO("branches " << branches << " length " << length << " early " << early);
-      edge::SpeculativeOptions options;
-      options.verification = v1::VERIFICATION_MODE_SPARSE_DRAFT;
-      options.max_tokens = 40;
-      options.draft_max = 2;
-      options.draft_ahead = 8;
-      options.adaptive = false;
-      options.branches = branches;
-      options.branch_length = length;
+      edge::SpeculativeOptions options = FixedBranchingOptions(40, branches, length);
       options.early_branches = early;
       edge::GenerationStats stats;
       auto ids = RunPipelined(pair, tokenizer, testing::Address(*cloud), options, prompt,
@@ -208,14 +215,7 @@ TEST_CASE("Pipelined decoding: send times go on the wire session-relative and co
   const std::vector<int32_t> reference = testing::TargetGreedy(*pair.target, tokenizer, prompt, 40);
   // Branches, so the cloud drops some (those that do not apply) and returns
   // their send times in receipts as well as in verdicts' echoes.
-  edge::SpeculativeOptions options;
-  options.verification = v1::VERIFICATION_MODE_SPARSE_DRAFT;
-  options.max_tokens = 40;
-  options.draft_max = 2;
-  options.draft_ahead = 8;
-  options.adaptive = false;
-  options.branches = 3;
-  options.branch_length = 4;
+  edge::SpeculativeOptions options = FixedBranchingOptions(40, 3, 4);
   std::vector<edge::VerdictTraceRecord> records;
   options.on_verdict = [&records](const edge::VerdictTraceRecord& r) { records.push_back(r); };
   std::vector<v1::Draft> drafts;
@@ -262,14 +262,7 @@ TEST_CASE("Pipelined decoding: no draft goes past the token budget, branches inc
     INFO("prompt: " << prompt);
     const std::vector<int32_t> reference =
         testing::TargetGreedy(*pair.target, tokenizer, prompt, 24);
-    edge::SpeculativeOptions options;
-    options.verification = v1::VERIFICATION_MODE_SPARSE_DRAFT;
-    options.max_tokens = 24;
-    options.draft_max = 2;
-    options.draft_ahead = 8;
-    options.adaptive = false;
-    options.branches = 3;
-    options.branch_length = 8;
+    const edge::SpeculativeOptions options = FixedBranchingOptions(24, 3, 8);
     std::vector<v1::Draft> drafts;
     edge::GenerationStats stats;
     auto ids = RunPipelined(pair, tokenizer, testing::Address(*cloud), options, prompt,
