@@ -4,6 +4,7 @@
 // For each profile (the linkem presets; drift, whose RTT and bandwidth change
 // every 300 ms; drift-uplink, whose uplink turns thin every other 3 s;
 // drift-coverage, whose RTT rises and uplink all but closes every other 3 s;
+// drift-coverage-slow, the same every other 10 s;
 // or schedule=FILE, any tandem-linkem schedule)
 // and each configuration -- adaptive (gamma in [1, 8], D <= 64, correction
 // branches gated by the uplink queue) and fixed gamma in {1, 2, 3, 4, 6, 8}
@@ -20,7 +21,7 @@
 // each pass), free of the best-of-12 bias.
 //
 //   tandem-adaptive-bench [--profiles=lan,metro,wan,cellular,satellite,drift,drift-uplink,
-//                          drift-coverage,schedule=FILE]
+//                          drift-coverage,drift-coverage-slow,schedule=FILE]
 //   bench/pinned.sh tandem-adaptive-bench [flags]   (cloud and edge on their own cores)
 
 #include <algorithm>
@@ -54,8 +55,9 @@ ABSL_FLAG(std::vector<std::string>, profiles,
           std::vector<std::string>({"lan", "metro", "wan", "cellular", "satellite", "drift",
                                     "drift-uplink", "drift-coverage"}),
           "Link profiles: linkem presets (lan, metro, wan, cellular, satellite), the drifting "
-          "links drift, drift-uplink and drift-coverage, or schedule=FILE (a tandem-linkem "
-          "--schedule file, measured like the drifting links).");
+          "links drift, drift-uplink, drift-coverage and drift-coverage-slow (its phases 10 s "
+          "each: use --drift_window=20s), or schedule=FILE (a tandem-linkem --schedule file, "
+          "measured like the drifting links).");
 ABSL_FLAG(std::vector<std::string>, fixed_branches, std::vector<std::string>({"3", "0"}),
           "Correction branches (--branches) of the fixed settings: every fixed gamma and D runs "
           "with each; adaptive runs with the default (3, gated by the uplink queue).");
@@ -132,11 +134,13 @@ std::string DriftUplinkSchedule() {
 // (docs/benchmarks.md), correction branches gain ~27% in the good phase and
 // cost 35-50% at the cell edge, where every branch's bytes queue ahead of
 // the main path's chunks.
-std::string DriftCoverageSchedule() {
-  return AlternatingSchedule("drifting coverage: good LTE grant <-> cell edge every 3 s", 3000,
-                             "delay_ms=80 jitter_ms=5 up.rate_kbps=8000 up.queue_kb=256 "
-                             "down.rate_kbps=25000 down.queue_kb=512 loss=0",
-                             "delay_ms=120 up.rate_kbps=8 up.queue_kb=8");
+std::string DriftCoverageSchedule(int half_period_ms) {
+  return AlternatingSchedule(
+      absl::StrCat("drifting coverage: good LTE grant <-> cell edge every ", half_period_ms, " ms"),
+      half_period_ms,
+      "delay_ms=80 jitter_ms=5 up.rate_kbps=8000 up.queue_kb=256 "
+      "down.rate_kbps=25000 down.queue_kb=512 loss=0",
+      "delay_ms=120 up.rate_kbps=8 up.queue_kb=8");
 }
 
 // The schedule of a built-in drifting link, by name; empty for any other
@@ -144,7 +148,11 @@ std::string DriftCoverageSchedule() {
 std::string BuiltInSchedule(const std::string& profile) {
   if (profile == "drift") return DriftSchedule();
   if (profile == "drift-uplink") return DriftUplinkSchedule();
-  if (profile == "drift-coverage") return DriftCoverageSchedule();
+  if (profile == "drift-coverage") return DriftCoverageSchedule(3000);
+  // The same two phases, 10 s each (measure with --drift_window=20s or a
+  // multiple): a change of coverage every ~60 round trips instead of ~18,
+  // so what each change costs weighs less against the phases between.
+  if (profile == "drift-coverage-slow") return DriftCoverageSchedule(10000);
   return "";
 }
 
@@ -301,8 +309,8 @@ int main(int argc, char** argv) {
     auto profile = ResolveProfile(name);
     if (!profile.ok()) {
       std::cerr << "error: --profiles: " << name << ": " << profile.status().message()
-                << " (a profile is a linkem preset, drift, drift-uplink, drift-coverage or "
-                   "schedule=FILE)\n";
+                << " (a profile is a linkem preset, drift, drift-uplink, drift-coverage, "
+                   "drift-coverage-slow or schedule=FILE)\n";
       return 2;
     }
     profiles.push_back(*std::move(profile));
